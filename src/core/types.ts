@@ -1,0 +1,194 @@
+/**
+ * The few records every layer shares. Data flows one way:
+ * Chunk (sources) → Match (detect, holds the raw value, memory only) → Finding / Secret (analyze, redacted)
+ * → Report (report formatters).
+ */
+
+/** Where a piece of content came from. */
+export type SourceKind = 'file' | 'git' | 'ci-config' | 'log' | 'stdin' | 'archive';
+
+/** How sure a rule is that a match is a live credential. */
+export type Confidence = 'high' | 'medium' | 'low';
+
+/** Provider criticality, used by risk scoring: cloud root keys > SaaS tokens > webhooks. */
+export type Criticality = 'critical' | 'high' | 'medium' | 'low';
+
+/** Where a chunk's bytes stand. Every field except `source` and `path` is optional. */
+export interface Provenance {
+  source: SourceKind;
+  /** Path as the user should see it: relative to the scan target when possible, `-` for stdin. */
+  path: string;
+  /** Repository root or name, when the content belongs to one. */
+  repo?: string;
+  /** Commit that introduced the content (git sources). */
+  commit?: string;
+  author?: string;
+  authorEmail?: string;
+  /** ISO-8601 date of `commit`. */
+  date?: string;
+  /** Git blob id, when known. Lets the engine scan each blob once. */
+  blobId?: string;
+}
+
+/** A piece of content to scan, with its provenance. Sources yield these; the engine never asks which kind. */
+export interface Chunk {
+  data: Buffer;
+  provenance: Provenance;
+}
+
+/** A provider's revocation and rotation data, carried by every provider rule. */
+export interface Revocation {
+  summary: string;
+  url: string;
+  steps: string[];
+}
+
+/** An example a rule must match, with the secret it must extract. */
+export interface RuleExample {
+  input: string;
+  secret: string;
+}
+
+/** A detection rule, as loaded from `rules/*.yaml`. See rules/README.md for each field's contract. */
+export interface Rule {
+  /** Stable, namespaced id (`github.pat-classic`). Never renamed: baselines and inventories key on it. */
+  id: string;
+  name: string;
+  provider: string;
+  /** RE2 syntax. */
+  pattern: string;
+  /** Capture group holding the secret: index or name. 0 = the whole match. */
+  secretGroup: number | string;
+  /** Literals (matched case-insensitively) of which at least one occurs in every match: the prefilter. */
+  keywords: string[];
+  /** Minimum Shannon entropy (bits per character) of the secret. 0 disables the check. */
+  minEntropy: number;
+  confidence: Confidence;
+  criticality: Criticality;
+  /** Named checksum algorithm (see detect/checksums.ts). A failing checksum downgrades to low confidence. */
+  checksum?: string;
+  /** Keyword-assignment rules that any provider rule outranks for the same value. */
+  generic: boolean;
+  /** Bytes after a keyword hit in which a match may end (default 512). PEM blocks need more. */
+  maxLength: number;
+  examples: RuleExample[];
+  negativeExamples: string[];
+  references: string[];
+  revocation: Revocation;
+  /** File the rule was loaded from, for error messages. */
+  file: string;
+}
+
+/** One detection in a chunk. Holds the raw secret: never leaves the process unredacted. */
+export interface Match {
+  ruleId: string;
+  /** The raw secret value. */
+  secret: string;
+  /** Byte offsets of the secret in the chunk's data (from 0, end exclusive). For a decoded secret,
+   * the span of the encoded segment that held it. */
+  start: number;
+  end: number;
+  /** Byte offsets of the whole match. */
+  matchStart: number;
+  matchEnd: number;
+  confidence: Confidence;
+  /** Decoding steps that revealed the secret, outermost first (`base64`, `percent`, `hex`). */
+  decodedFrom: string[];
+}
+
+/** A position in text: lines from 1, columns from 1 in UTF-16 code units (SARIF's default column kind). */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** One occurrence of a secret, as reported. Redacted unless the user asked for `--reveal`. */
+export interface Finding {
+  /** sha256(ruleId, provenance, span), truncated: stable across runs for the same occurrence. */
+  id: string;
+  secretId: string;
+  ruleId: string;
+  ruleName: string;
+  provider: string;
+  confidence: Confidence;
+  source: SourceKind;
+  repo: string | null;
+  path: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  commit: string | null;
+  author: string | null;
+  date: string | null;
+  /** Redacted secret (raw with `--reveal`). */
+  secret: string;
+  /** The matched text with the secret redacted in place (raw with `--reveal`). */
+  match: string;
+  decodedFrom: string[];
+}
+
+/** A commit-level point in a secret's life. */
+export interface SeenAt {
+  commit: string | null;
+  date: string | null;
+  author: string | null;
+}
+
+/** One entry per unique secret value. Lifecycle, owner and workload fields are filled by later analyses. */
+export interface Secret {
+  secretId: string;
+  ruleId: string;
+  provider: string;
+  confidence: Confidence;
+  /** Redacted value (raw with `--reveal`). */
+  secret: string;
+  occurrences: number;
+  findingIds: string[];
+  paths: string[];
+  repos: string[];
+  firstSeen: SeenAt | null;
+  lastSeen: SeenAt | null;
+  ageDays: number | null;
+  inWorkingTree: boolean | null;
+  owners: unknown[];
+  workloads: unknown[];
+  revocation: Revocation | null;
+}
+
+/** Counters of a scan. `skipped` maps a reason (`binary`, `too-large`, ...) to how many inputs it skipped. */
+export interface ScanStats {
+  bytesScanned: number;
+  blobsScanned: number;
+  filesScanned: number;
+  commitsWalked: number;
+  durationMs: number;
+  skipped: Record<string, number>;
+}
+
+/** A rule as the report needs it: enough for SARIF's rule metadata and the text report. */
+export interface RuleSummary {
+  id: string;
+  name: string;
+  provider: string;
+  confidence: Confidence;
+  references: string[];
+  revocation: Revocation;
+}
+
+/** Everything a formatter needs. Formatters are pure functions of this. */
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: 'sprawl'; version: string };
+  scan: {
+    startedAt: string;
+    finishedAt: string;
+    targets: string[];
+    stats: ScanStats;
+    warnings: string[];
+  };
+  findings: Finding[];
+  secrets: Secret[];
+  /** Rules that produced findings, for formatters that describe rules (SARIF). Not part of the JSON schema. */
+  rules: RuleSummary[];
+}

@@ -1,0 +1,165 @@
+import type { Match, Rule } from '../core/types.js';
+import type { CompiledRule, RuleSet } from '../rules/compile.js';
+import { CHECKSUMS } from './checksums.js';
+import { findEncodedSegments } from './decode.js';
+import { shannonEntropy } from './entropy.js';
+import { genericValueReason, isLockfile, lineHasAllowMarker, placeholderReason } from './filters.js';
+
+/** Options of one detection call. */
+export interface DetectOptions {
+  /** How many times decoded content is decoded and scanned again. Default 2; 0 turns decoding off. */
+  maxDecodeDepth?: number;
+  /** Decoded bytes one chunk may produce in all, across depths. Default 1 MiB. */
+  maxDecodeBytes?: number;
+  /** Path of the content: lockfiles get no generic rules. */
+  path?: string;
+  /** Honour `sprawl:allow` on the line. Default true. */
+  inlineAllow?: boolean;
+  /** Called for every candidate a post-filter drops, with the reason. For `rules check` and debugging. */
+  onReject?: (ruleId: string, reason: string) => void;
+}
+
+/** Bytes before a keyword hit where a match may start: a variable name, a URL scheme, `Server=...;`. */
+const WINDOW_BEFORE = 160;
+
+/**
+ * Chunk bytes → matches. The prefilter Set says which keywords occur; the locator says where; each
+ * candidate rule's full pattern runs only in windows around its keywords. Then post-filters, then
+ * decoding of encoded segments (scanned again, recursively), then overlap resolution.
+ */
+export function detect(data: Buffer, ruleSet: RuleSet, options: DetectOptions = {}): Match[] {
+  const budget = { bytes: options.maxDecodeBytes ?? 1024 * 1024 };
+  const found = detectAt(data, ruleSet, options, options.maxDecodeDepth ?? 2, budget);
+  const kept = options.inlineAllow === false ? found : found.filter((m) => !lineHasAllowMarker(data, m.matchStart));
+  return resolveOverlaps(kept, (id) => ruleSet.byId.get(id)?.generic ?? false);
+}
+
+function detectAt(data: Buffer, rs: RuleSet, options: DetectOptions, depth: number, budget: { bytes: number }): Match[] {
+  const out: Match[] = [];
+  const windows = candidateWindows(data, rs, options);
+  for (const [ruleIdx, spans] of windows) {
+    runRule(rs.rules[ruleIdx]!, data, spans, options, out);
+  }
+  if (depth > 0) {
+    for (const seg of findEncodedSegments(data, budget)) {
+      for (const inner of detectAt(seg.decoded, rs, options, depth - 1, budget)) {
+        out.push({
+          ...inner,
+          start: seg.start,
+          end: seg.end,
+          matchStart: seg.start,
+          matchEnd: seg.end,
+          decodedFrom: [seg.kind, ...inner.decodedFrom],
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Rule index → merged [start, end) byte windows where its pattern may match. */
+function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): Map<number, number[]> {
+  const windows = new Map<number, number[]>();
+  if (data.length === 0) return windows;
+  const hits = rs.prefilter.match(data as unknown as string);
+  if (hits.length === 0) return windows;
+  const skipGeneric = options.path !== undefined && isLockfile(options.path);
+  const locator = rs.locator;
+  locator.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = locator.exec(data as unknown as string)) !== null) {
+    const hitBuf = m[0] as unknown as Buffer;
+    const kw = rs.keywordIndex.get(hitBuf.toString('latin1').toLowerCase());
+    if (kw === undefined) continue;
+    const start = m.index;
+    const end = start + hitBuf.length;
+    for (const ruleIdx of rs.rulesByKeyword[kw]!) {
+      const rule = rs.rules[ruleIdx]!.rule;
+      if (skipGeneric && rule.generic) continue;
+      const ws = Math.max(0, start - WINDOW_BEFORE);
+      const we = Math.min(data.length, end + rule.maxLength);
+      let spans = windows.get(ruleIdx);
+      if (!spans) windows.set(ruleIdx, (spans = []));
+      // Locator hits come in order, so merging with the last window is enough.
+      if (spans.length > 0 && ws <= spans[spans.length - 1]!) spans[spans.length - 1] = Math.max(spans[spans.length - 1]!, we);
+      else spans.push(ws, we);
+    }
+  }
+  return windows;
+}
+
+function runRule(c: CompiledRule, data: Buffer, spans: number[], options: DetectOptions, out: Match[]): void {
+  const { rule, regex } = c;
+  let lastEnd = -1;
+  for (let i = 0; i < spans.length; i += 2) {
+    const base = spans[i]!;
+    const window = data.subarray(base, spans[i + 1]!);
+    regex.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = regex.exec(window as unknown as string)) !== null) {
+      const indices = (m as unknown as { indices: Array<[number, number] | undefined> & { groups?: Record<string, [number, number] | undefined> } }).indices;
+      const whole = indices[0]!;
+      if (whole[1] === whole[0]) {
+        regex.lastIndex = whole[1] + 1;
+        continue;
+      }
+      const span = typeof rule.secretGroup === 'string' ? indices.groups?.[rule.secretGroup] : indices[rule.secretGroup];
+      if (!span || base + whole[0] < lastEnd) continue;
+      lastEnd = base + whole[1];
+      const secret = data.toString('utf8', base + span[0], base + span[1]);
+      const verdict = judge(rule, secret);
+      if (typeof verdict === 'object') {
+        options.onReject?.(rule.id, verdict.reject);
+        continue;
+      }
+      out.push({
+        ruleId: rule.id,
+        secret,
+        start: base + span[0],
+        end: base + span[1],
+        matchStart: base + whole[0],
+        matchEnd: base + whole[1],
+        confidence: verdict,
+        decodedFrom: [],
+      });
+    }
+  }
+}
+
+/** Post-filters for one candidate: the confidence to report it with, or why it is dropped. */
+export function judge(rule: Rule, secret: string): Match['confidence'] | { reject: string } {
+  const placeholder = placeholderReason(secret);
+  if (placeholder) return { reject: placeholder };
+  if (rule.generic) {
+    const g = genericValueReason(secret);
+    if (g) return { reject: g };
+  }
+  if (rule.minEntropy > 0) {
+    const h = shannonEntropy(secret);
+    if (h < rule.minEntropy) return { reject: `entropy ${h.toFixed(2)} below ${rule.minEntropy}` };
+  }
+  if (rule.checksum && !CHECKSUMS[rule.checksum]!(secret)) return 'low';
+  return rule.confidence;
+}
+
+const CONFIDENCE_RANK = { high: 3, medium: 2, low: 1 } as const;
+
+/**
+ * Where matches overlap, keep the most specific: a provider rule over a generic one, then higher
+ * confidence, then the longer secret. The same value found by two rules is one occurrence, not two.
+ */
+export function resolveOverlaps(matches: Match[], generic: (ruleId: string) => boolean): Match[] {
+  if (matches.length < 2) return matches;
+  const score = (m: Match): number =>
+    (generic(m.ruleId) ? 0 : 100) + CONFIDENCE_RANK[m.confidence] * 10 + (m.decodedFrom.length === 0 ? 1 : 0);
+  const sorted = [...matches].sort((a, b) => score(b) - score(a) || b.end - b.start - (a.end - a.start));
+  const kept: Match[] = [];
+  for (const m of sorted) {
+    const clash = kept.some(
+      (k) => m.start < k.end && k.start < m.end && (k.ruleId !== m.ruleId || (k.start === m.start && k.end === m.end)),
+    );
+    if (!clash) kept.push(m);
+  }
+  return kept.sort((a, b) => a.start - b.start || a.end - b.end);
+}
+

@@ -1,0 +1,104 @@
+/**
+ * Post-filters: values that a pattern matches but that are not credentials. Each returns the reason it
+ * rejects a value, or null, so tests and `--debug` can say why a candidate was dropped.
+ */
+
+/**
+ * Example keys that providers print in their own documentation. Seen in every tutorial and README; never
+ * live. Sources: AWS IAM docs (access key examples), Stripe API reference, jwt.io's default token, Slack
+ * API docs.
+ */
+const DOCUMENTED_EXAMPLES = new Set([
+  'AKIAIOSFODNN7EXAMPLE',
+  'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  'AKIAI44QH8DHBEXAMPLE',
+  'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+  'ASIAIOSFODNN7EXAMPLE',
+  'sk_test_4eC39HqLyjWDarjtT1zdp7dc',
+  'pk_test_TYooMQauvdEDq54NiTphI7jx',
+  'sk_test_BQokikJOvBiI2HlWgH4olfQ2',
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+  'xoxb-not-a-real-token-this-will-not-work',
+  'gho_16C7e42F292c6912E7710c838347Ae178B4a',
+]);
+
+/** Words that mark a value as a stand-in. Matched case-insensitively as substrings. */
+const PLACEHOLDER_WORDS = [
+  'example', 'xxxx', 'changeme', 'change_me', 'change-me', 'changeit', 'your_', 'your-', 'yourapi', 'yourtoken',
+  'yoursecret', 'yourkey', 'yourpass', 'dummy', 'placeholder', 'redacted', 'replace_me', 'replaceme', 'insert_',
+  'insert-', 'sample', 'notreal', 'not_real', 'not-a-real', 'fake_', 'fakekey', 'faketoken', 'foobar', 'lorem',
+  '<secret>', '<token>', '*****', '•••', '....',
+];
+
+/** Template and reference syntaxes: `${X}`, `{{ x }}`, `<x>`, `%(x)s`, `%X%`, `#{x}`, `[[x]]`. */
+const TEMPLATE = /\$\{[^}]*\}|\{\{[^}]*\}\}|^<[^>]*>$|<[A-Za-z_][\w\s.-]*>|%\([\w.]+\)s|^%[A-Za-z_]\w*%$|#\{[^}]*\}|\[\[[^\]]*\]\]/;
+
+/** A variable or environment read standing where a literal would be. */
+const REFERENCE =
+  /^\$[A-Za-z_]\w*$|^\$\([\w.-]+\)$|^\$\{\{.*\}\}$|^\$\{.*\}$|^%[A-Za-z_]\w*%$|process\.env\b|os\.environ|os\.getenv|getenv\(|System\.getenv|ENV\[|Environment\.GetEnvironmentVariable|^secrets\.[\w.]+$|^vars\.[\w.]+$|^env\.[\w.]+$|^env:\w+$|^var\.[\w.]+$|^local\.[\w.]+$|^data\.[\w.]+$|\bsecretKeyRef\b|^\{\{.*\}\}$|^!(?:Ref|Sub|GetAtt)\b|^arn:aws:secretsmanager:|^vault:|^op:\/\/|^ref\+/;
+
+export function placeholderReason(secret: string): string | null {
+  if (DOCUMENTED_EXAMPLES.has(secret)) return 'documented example key';
+  if (TEMPLATE.test(secret)) return 'template expression';
+  if (REFERENCE.test(secret)) return 'variable reference';
+  const lower = secret.toLowerCase();
+  for (const w of PLACEHOLDER_WORDS) if (lower.includes(w)) return `placeholder word '${w}'`;
+  // Long secrets (PEM blocks, JWTs) legitimately hold runs such as AAAAAAAA in their base64.
+  if (secret.length <= 100) {
+    if (/(.)\1{7,}/.test(secret)) return 'long run of one character';
+    if (hasSequence(secret, 6)) return 'ascending or descending sequence';
+  }
+  if (new Set(secret).size <= 2 && secret.length >= 4) return 'too few distinct characters';
+  return null;
+}
+
+/** True when `s` holds `len` consecutive characters that rise or fall by one (abcdef, 987654). */
+function hasSequence(s: string, len: number): boolean {
+  let up = 1;
+  let down = 1;
+  for (let i = 1; i < s.length; i++) {
+    const d = s.charCodeAt(i) - s.charCodeAt(i - 1);
+    up = d === 1 ? up + 1 : 1;
+    down = d === -1 ? down + 1 : 1;
+    if (up >= len || down >= len) return true;
+  }
+  return false;
+}
+
+/**
+ * Values that generic keyword rules catch but that are identifiers, not secrets: lockfile integrity hashes,
+ * git SHAs and UUIDs named by a non-secret key, code expressions, file paths and URLs without credentials.
+ */
+export function genericValueReason(secret: string): string | null {
+  if (/^sha(?:1|256|384|512)-[A-Za-z0-9+/=]+$/.test(secret)) return 'integrity hash';
+  if (/^[\w$]+(?:\.[\w$]+)+(?:\(\))?$/.test(secret) && !/\d/.test(secret)) return 'code expression';
+  if (/^[\w$]+\(.*\)$/.test(secret)) return 'function call';
+  if (/^(?:\.{0,2}\/|~\/)[\w./-]*$/.test(secret) || /^[A-Za-z]:\\/.test(secret)) return 'file path';
+  if (/^https?:\/\/[^@\s]*$/.test(secret)) return 'URL without credentials';
+  if (/^(?:true|false|null|none|nil|undefined|required|optional|string|password|secret|token)$/i.test(secret)) {
+    return 'keyword value';
+  }
+  if (/^[a-z]+(?:[_-][a-z]+)*$/.test(secret)) return 'lowercase word';
+  if (/^[A-Z]+(?:_[A-Z]+)+$/.test(secret)) return 'constant name';
+  return null;
+}
+
+/** Files whose content is hashes and versions by construction: generic rules are skipped there. */
+const LOCKFILES =
+  /(?:^|\/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lock|Cargo\.lock|go\.sum|poetry\.lock|Pipfile\.lock|composer\.lock|Gemfile\.lock|Podfile\.lock|packages\.lock\.json|flake\.lock|mix\.lock|pubspec\.lock|gradle\.lockfile|uv\.lock)$/;
+
+export function isLockfile(path: string): boolean {
+  return LOCKFILES.test(path);
+}
+
+/** Inline suppression: the marker on the same line as the match. `gitleaks:allow` is accepted for migrants. */
+const ALLOW_MARKERS = [Buffer.from('sprawl:allow'), Buffer.from('gitleaks:allow')];
+
+export function lineHasAllowMarker(data: Buffer, offset: number): boolean {
+  let start = data.lastIndexOf(10, offset);
+  start = start === -1 ? 0 : start + 1;
+  let end = data.indexOf(10, offset);
+  if (end === -1) end = data.length;
+  const line = data.subarray(start, end);
+  return ALLOW_MARKERS.some((m) => line.includes(m));
+}

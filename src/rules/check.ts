@@ -1,0 +1,45 @@
+import type { Rule } from '../core/types.js';
+import { detect } from '../detect/engine.js';
+import { buildRuleSet, compileRule } from './compile.js';
+import type { RuleProblem } from './schema.js';
+
+/**
+ * Runs every rule against its own examples through the real engine (prefilter, windows, post-filters),
+ * so an example passes only if a user's scan would report it. Collects every failure rather than stopping
+ * at the first: a rule author fixes them all in one go.
+ */
+export function checkRules(rules: Rule[]): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const rule of rules) {
+    const { compiled, problem } = compileRule(rule);
+    if (!compiled) {
+      problems.push(problem!);
+      continue;
+    }
+    const single = buildRuleSet([compiled]);
+    const fail = (message: string): void => {
+      problems.push({ file: rule.file, ruleId: rule.id, message });
+    };
+    rule.examples.forEach((ex, i) => {
+      const reasons: string[] = [];
+      const matches = detect(Buffer.from(ex.input, 'utf8'), single, {
+        maxDecodeDepth: 0,
+        inlineAllow: false,
+        onReject: (_id, reason) => reasons.push(reason),
+      });
+      const hit = matches.find((m) => m.secret === ex.secret);
+      if (!hit) {
+        const got = matches.map((m) => JSON.stringify(m.secret)).join(', ') || 'no match';
+        const why = reasons.length > 0 ? `; dropped because: ${reasons.join('; ')}` : '';
+        fail(`example ${i + 1} should yield secret ${JSON.stringify(ex.secret)}, got ${got}${why}`);
+      } else if (rule.checksum && hit.confidence === 'low' && rule.confidence !== 'low') {
+        fail(`example ${i + 1} fails its '${rule.checksum}' checksum: generate it with a valid one`);
+      }
+    });
+    rule.negativeExamples.forEach((input, i) => {
+      const matches = detect(Buffer.from(input, 'utf8'), single, { maxDecodeDepth: 0, inlineAllow: false });
+      if (matches.length > 0) fail(`negative example ${i + 1} should not match, but yielded ${matches.length} match(es)`);
+    });
+  }
+  return problems;
+}

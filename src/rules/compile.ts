@@ -1,0 +1,103 @@
+import RE2 from 're2';
+import type { Rule } from '../core/types.js';
+import { CHECKSUMS } from '../detect/checksums.js';
+import type { RuleProblem } from './schema.js';
+
+/** A rule ready to run: its full pattern compiled once, with byte indices for the capture groups. */
+export interface CompiledRule {
+  rule: Rule;
+  /** Global, with indices (`d`): run over windows of a Buffer, giving byte offsets. */
+  regex: RE2;
+}
+
+/**
+ * The compiled rule set. `prefilter` is one RE2.Set over the distinct keywords: it answers "which keywords
+ * occur in this chunk" in one pass. `locator` finds where they occur, only in chunks where the Set hit, so
+ * full patterns run in small windows rather than over the whole chunk (see ../shared/PERFORMANCE.md: full
+ * patterns in a Set make its DFA explode; literals keep it at ~600 MiB/s).
+ */
+export interface RuleSet {
+  rules: CompiledRule[];
+  /** Distinct keywords, lowercased; index = pattern index in `prefilter`. */
+  keywords: string[];
+  prefilter: { match(data: Buffer | string): number[] };
+  locator: RE2;
+  /** keyword index → indices of rules that list it, and of rules listing a keyword it contains. */
+  rulesByKeyword: number[][];
+  /** lowercased keyword → its index. */
+  keywordIndex: Map<string, number>;
+  byId: Map<string, Rule>;
+}
+
+export function escapeRegex(s: string): string {
+  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+}
+
+/** Compiles one rule's pattern with RE2. RE2 refuses lookaround and backreferences: say so, with the rule. */
+export function compileRule(rule: Rule): { compiled?: CompiledRule; problem?: RuleProblem } {
+  try {
+    const regex = new RE2(rule.pattern, 'gd');
+    const group = rule.secretGroup;
+    if (typeof group === 'number' && group > 0) {
+      const groups = new RE2(`(?:${rule.pattern})|`, '').exec('')?.length ?? 1;
+      if (group >= groups) throw new Error(`secretGroup ${group} but the pattern has ${groups - 1} groups`);
+    }
+    if (typeof group === 'string' && !rule.pattern.includes(`(?P<${group}>`) && !rule.pattern.includes(`(?<${group}>`)) {
+      throw new Error(`secretGroup '${group}' names no group in the pattern`);
+    }
+    if (rule.checksum && !CHECKSUMS[rule.checksum]) {
+      throw new Error(`unknown checksum '${rule.checksum}' (known: ${Object.keys(CHECKSUMS).join(', ')})`);
+    }
+    return { compiled: { rule, regex } };
+  } catch (e) {
+    const msg = (e as Error).message;
+    const hint = /invalid perl operator|backreference|\(\?[=!<]/.test(msg + rule.pattern)
+      ? ' (RE2 has no lookaround or backreferences: every sprawl rule must run in linear time)'
+      : '';
+    return { problem: { file: rule.file, ruleId: rule.id, message: `pattern does not compile: ${msg}${hint}` } };
+  }
+}
+
+export function compileRuleSet(rules: Rule[]): { ruleSet: RuleSet; problems: RuleProblem[] } {
+  const compiled: CompiledRule[] = [];
+  const problems: RuleProblem[] = [];
+  for (const rule of rules) {
+    const { compiled: c, problem } = compileRule(rule);
+    if (c) compiled.push(c);
+    if (problem) problems.push(problem);
+  }
+  return { ruleSet: buildRuleSet(compiled), problems };
+}
+
+export function buildRuleSet(compiled: CompiledRule[]): RuleSet {
+  const keywordIndex = new Map<string, number>();
+  const direct: number[][] = [];
+  compiled.forEach((c, ruleIdx) => {
+    for (const kw of c.rule.keywords) {
+      const k = kw.toLowerCase();
+      let i = keywordIndex.get(k);
+      if (i === undefined) {
+        i = keywordIndex.size;
+        keywordIndex.set(k, i);
+        direct.push([]);
+      }
+      if (!direct[i]!.includes(ruleIdx)) direct[i]!.push(ruleIdx);
+    }
+  });
+  const keywords = [...keywordIndex.keys()];
+  // The locator reports the longest keyword at a position and skips past it, so a hit on `access_token`
+  // must also stand for `token`: fold the rules of contained keywords in.
+  const rulesByKeyword = keywords.map((k, i) => {
+    const all = new Set(direct[i]);
+    keywords.forEach((other, j) => {
+      if (j !== i && k.includes(other)) for (const r of direct[j]!) all.add(r);
+    });
+    return [...all].sort((a, b) => a - b);
+  });
+  const escaped = keywords.map(escapeRegex);
+  const prefilter = new RE2.Set(escaped.length > 0 ? escaped : ['\\x00NEVER\\x00'], 'i');
+  const byLength = [...escaped].sort((a, b) => b.length - a.length);
+  const locator = new RE2(byLength.length > 0 ? byLength.join('|') : '\\x00NEVER\\x00', 'gi');
+  const byId = new Map(compiled.map((c) => [c.rule.id, c.rule]));
+  return { rules: compiled, keywords, prefilter, locator, rulesByKeyword, keywordIndex, byId };
+}

@@ -1,0 +1,120 @@
+import type { Confidence, Criticality, Rule, RuleExample } from '../core/types.js';
+
+/** Ids are lowercase, namespaced by provider: `provider.name`, with `-` or `_` inside parts. */
+export const RULE_ID = /^[a-z0-9]+(?:[-_][a-z0-9]+)*(?:\.[a-z0-9]+(?:[-_][a-z0-9]+)*)+$/;
+
+const CONFIDENCES: Confidence[] = ['high', 'medium', 'low'];
+const CRITICALITIES: Criticality[] = ['critical', 'high', 'medium', 'low'];
+const DEFAULT_MAX_LENGTH = 512;
+
+/** A problem with one rule, always naming the rule and the file. */
+export interface RuleProblem {
+  file: string;
+  ruleId: string;
+  message: string;
+}
+
+type Raw = Record<string, unknown>;
+
+function str(raw: Raw, key: string, problems: string[], required = true): string {
+  const v = raw[key];
+  if (typeof v === 'string' && v.length > 0) return v;
+  if (required) problems.push(`'${key}' must be a non-empty string`);
+  return '';
+}
+
+function strList(raw: Raw, key: string, problems: string[], required = true): string[] {
+  const v = raw[key];
+  if (v === undefined && !required) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+    problems.push(`'${key}' must be a list of strings`);
+    return [];
+  }
+  return v as string[];
+}
+
+function examples(raw: Raw, problems: string[]): RuleExample[] {
+  const v = raw.examples;
+  if (!Array.isArray(v) || v.length === 0) {
+    problems.push(`'examples' must be a non-empty list of {input, secret}`);
+    return [];
+  }
+  const out: RuleExample[] = [];
+  for (const e of v) {
+    if (e && typeof e === 'object' && typeof (e as Raw).input === 'string' && typeof (e as Raw).secret === 'string') {
+      out.push({ input: (e as Raw).input as string, secret: (e as Raw).secret as string });
+    } else {
+      problems.push(`each example must be {input: string, secret: string}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates one raw rule object from YAML and returns the typed rule, or the list of problems.
+ * Compiling the pattern is the compiler's job (rules/compile.ts); this checks shape only.
+ */
+export function parseRule(raw: unknown, file: string): { rule?: Rule; problems: RuleProblem[] } {
+  const problems: string[] = [];
+  if (!raw || typeof raw !== 'object') {
+    return { problems: [{ file, ruleId: '?', message: 'a rule must be a mapping' }] };
+  }
+  const r = raw as Raw;
+  const id = str(r, 'id', problems);
+  if (id && !RULE_ID.test(id)) problems.push(`id '${id}' must be lowercase and namespaced, like 'github.pat-classic'`);
+  const provider = str(r, 'provider', problems);
+  if (id && provider && !id.startsWith(provider + '.')) problems.push(`id must start with its provider '${provider}.'`);
+  const confidence = str(r, 'confidence', problems) as Confidence;
+  if (confidence && !CONFIDENCES.includes(confidence)) problems.push(`confidence must be one of ${CONFIDENCES.join(', ')}`);
+  const criticality = (str(r, 'criticality', problems, false) || 'medium') as Criticality;
+  if (!CRITICALITIES.includes(criticality)) problems.push(`criticality must be one of ${CRITICALITIES.join(', ')}`);
+  const secretGroup = r.secretGroup ?? 0;
+  if (typeof secretGroup !== 'number' && typeof secretGroup !== 'string') problems.push(`'secretGroup' must be a number or a group name`);
+  const minEntropy = r.minEntropy ?? 0;
+  if (typeof minEntropy !== 'number' || minEntropy < 0 || minEntropy > 8) problems.push(`'minEntropy' must be a number from 0 to 8`);
+  const maxLength = r.maxLength ?? DEFAULT_MAX_LENGTH;
+  if (typeof maxLength !== 'number' || maxLength < 8 || maxLength > 65536) problems.push(`'maxLength' must be a number from 8 to 65536`);
+  const keywords = strList(r, 'keywords', problems);
+  if (keywords.length === 0) problems.push(`'keywords' must list at least one literal that occurs in every match`);
+  for (const k of keywords) if (k.length < 3) problems.push(`keyword '${k}' is shorter than 3 characters: too common to prefilter on`);
+  const references = strList(r, 'references', problems);
+  if (references.length === 0) problems.push(`'references' must cite where the token format is documented`);
+  const rev = r.revocation as Raw | undefined;
+  const revProblems: string[] = [];
+  const revocation = {
+    summary: rev ? str(rev, 'summary', revProblems) : '',
+    url: rev ? str(rev, 'url', revProblems) : '',
+    steps: rev ? strList(rev, 'steps', revProblems) : [],
+  };
+  if (!rev) problems.push(`'revocation' {summary, url, steps} is required`);
+  else {
+    problems.push(...revProblems.map((p) => `revocation: ${p}`));
+    if (revocation.steps.length === 0) problems.push(`revocation.steps must list at least one step`);
+  }
+  const rule: Rule = {
+    id,
+    name: str(r, 'name', problems),
+    provider,
+    pattern: str(r, 'pattern', problems),
+    secretGroup: secretGroup as number | string,
+    keywords,
+    minEntropy: minEntropy as number,
+    confidence,
+    criticality,
+    checksum: typeof r.checksum === 'string' ? r.checksum : undefined,
+    generic: r.generic === true,
+    maxLength: maxLength as number,
+    examples: examples(r, problems),
+    negativeExamples: strList(r, 'negativeExamples', problems),
+    references,
+    revocation,
+    file,
+  };
+  const known = new Set([
+    'id', 'name', 'provider', 'pattern', 'secretGroup', 'keywords', 'minEntropy', 'confidence', 'criticality',
+    'checksum', 'generic', 'maxLength', 'examples', 'negativeExamples', 'references', 'revocation',
+  ]);
+  for (const k of Object.keys(r)) if (!known.has(k)) problems.push(`unknown field '${k}'`);
+  if (problems.length > 0) return { problems: problems.map((message) => ({ file, ruleId: id || '?', message })) };
+  return { rule, problems: [] };
+}
