@@ -1,9 +1,36 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config.js';
+import { VERSION } from '../version.js';
 import { rulesCheck, rulesList } from './rules-command.js';
+import { EXIT, scanCommand, type ScanFlags } from './scan-command.js';
 
 const program = new Command();
-program.name('sprawl').description('Find leaked secrets, where they spread, who owns them and how to revoke them.');
+program
+  .name('sprawl')
+  .description('Find leaked secrets, where they spread, who owns them and how to revoke them.')
+  .version(VERSION)
+  .exitOverride()
+  .configureOutput({ outputError: (s, write) => write(`sprawl: ${s.replace(/^error: /, '')}`) });
+
+program
+  .command('scan')
+  .description('Scan files and folders (or - for standard input) for secrets')
+  .argument('[paths...]', 'files or folders to scan, or - for standard input', [])
+  .option('-f, --format <format>', 'text, json or sarif (default: from --output, else text)')
+  .option('-o, --output <file>', 'write the report to a file')
+  .option('-c, --config <file>', 'sprawl.yaml (default: sprawl.yaml at the target root, if any)')
+  .option('--rules <dir...>', 'extra rule folders or files')
+  .option('--baseline <file>', 'a previous JSON report: its secrets are not reported again')
+  .option('--reveal', 'print raw secrets (never the default)')
+  .option('--exit-code <n>', 'exit code when there are findings (default 1)')
+  .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
+  .option('--max-decode-depth <n>', 'decode base64/hex/percent segments this deep (default 2)')
+  .option('--no-color', 'no ANSI colours in text output')
+  .action(async (paths: string[], flags: ScanFlags) => {
+    process.exitCode = await scanCommand(paths, flags);
+  });
+
 const rules = program.command('rules').description('Work with detection rules');
 rules
   .command('check')
@@ -14,9 +41,24 @@ rules
   });
 rules
   .command('list')
+  .description('List the rules')
   .option('--rules <dir...>', 'rule folders or files (default: the built-in rules)')
   .option('--json', 'print JSON')
   .action((o: { rules?: string[]; json?: boolean }) => {
     process.exitCode = rulesList(o.rules, o.json === true, process.stdout);
   });
-program.parse();
+
+try {
+  await program.parseAsync();
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Help and version are not errors; every other parse problem is a usage error.
+    process.exitCode = e.exitCode === 0 ? 0 : EXIT.error;
+  } else if (e instanceof ConfigError) {
+    process.stderr.write(`sprawl: ${e.message}\n`);
+    process.exitCode = EXIT.error;
+  } else {
+    process.stderr.write(`sprawl: internal error: ${(e as Error).message}\n`);
+    process.exitCode = EXIT.error;
+  }
+}

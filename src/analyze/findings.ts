@@ -1,0 +1,107 @@
+import { buildLineIndex } from '../core/lines.js';
+import { occurrenceId, secretId } from '../core/identity.js';
+import { redact, redactIn } from '../core/redact.js';
+import type { Chunk, Finding, Match, Rule, Secret } from '../core/types.js';
+
+/** A match with its place, before redaction. Holds the raw secret: lives in memory only. */
+export interface Occurrence {
+  match: Match;
+  finding: Finding;
+}
+
+/** Options for turning matches into reported records. */
+export interface FindingOptions {
+  /** Key of the secretId HMAC (see core/identity.ts). */
+  idKey: string;
+  /** Print raw secrets. Default false. */
+  reveal: boolean;
+}
+
+/** Longest matched text shown in a finding's `match`; minified lines would otherwise fill the report. */
+const MAX_MATCH_TEXT = 240;
+
+/** Matches of one chunk → occurrences with line/column, built once per chunk that has matches. */
+export function occurrencesOf(chunk: Chunk, matches: Match[], rules: Map<string, Rule>, options: FindingOptions): Occurrence[] {
+  if (matches.length === 0) return [];
+  const lines = buildLineIndex(chunk.data);
+  const p = chunk.provenance;
+  return matches.map((match) => {
+    const rule = rules.get(match.ruleId)!;
+    const start = lines.position(match.start);
+    const end = lines.position(match.end);
+    let text = chunk.data.toString('utf8', match.matchStart, Math.min(match.matchEnd, match.matchStart + MAX_MATCH_TEXT));
+    if (match.decodedFrom.length > 0) text = chunk.data.toString('utf8', match.start, Math.min(match.end, match.start + MAX_MATCH_TEXT));
+    const shown = options.reveal ? text : redactIn(text, match.secret);
+    const finding: Finding = {
+      id: occurrenceId([match.ruleId, p.source, p.repo, p.path, p.commit, match.start, match.end]),
+      secretId: secretId(match.secret, options.idKey),
+      ruleId: match.ruleId,
+      ruleName: rule.name,
+      provider: rule.provider,
+      confidence: match.confidence,
+      source: p.source,
+      repo: p.repo ?? null,
+      path: p.path,
+      line: start.line,
+      column: start.column,
+      endLine: end.line,
+      endColumn: end.column,
+      commit: p.commit ?? null,
+      author: p.author ?? null,
+      date: p.date ?? null,
+      secret: options.reveal ? match.secret : redact(match.secret),
+      // A decoded secret is not visible in the text: never print the encoded form in full either.
+      match: match.decodedFrom.length > 0 && !options.reveal ? redact(text) : shown,
+      decodedFrom: match.decodedFrom,
+    };
+    return { match, finding };
+  });
+}
+
+const CONFIDENCE_RANK = { high: 3, medium: 2, low: 1 } as const;
+
+/**
+ * One entry per unique secret value. When several rules matched the same value, the most specific names
+ * it: a provider rule over a generic one, then the higher confidence.
+ */
+export function secretsOf(occurrences: Occurrence[], rules: Map<string, Rule>, options: FindingOptions): Secret[] {
+  const groups = new Map<string, Occurrence[]>();
+  for (const o of occurrences) {
+    const list = groups.get(o.finding.secretId);
+    if (list) list.push(o);
+    else groups.set(o.finding.secretId, [o]);
+  }
+  const out: Secret[] = [];
+  for (const [id, list] of groups) {
+    const best = list.reduce((a, b) => (rank(b, rules) > rank(a, rules) ? b : a));
+    const rule = rules.get(best.match.ruleId)!;
+    out.push({
+      secretId: id,
+      ruleId: rule.id,
+      provider: rule.provider,
+      confidence: best.match.confidence,
+      secret: options.reveal ? best.match.secret : redact(best.match.secret),
+      occurrences: list.length,
+      findingIds: list.map((o) => o.finding.id),
+      paths: unique(list.map((o) => o.finding.path)),
+      repos: unique(list.map((o) => o.finding.repo).filter((r): r is string => r !== null)),
+      firstSeen: null,
+      lastSeen: null,
+      ageDays: null,
+      inWorkingTree: null,
+      owners: [],
+      workloads: [],
+      revocation: rule.revocation,
+    });
+  }
+  return out;
+}
+
+function rank(o: Occurrence, rules: Map<string, Rule>): number {
+  const rule = rules.get(o.match.ruleId)!;
+  return (rule.generic ? 0 : 10) + CONFIDENCE_RANK[o.match.confidence];
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)].sort();
+}

@@ -1,0 +1,50 @@
+import { writeFileSync } from 'node:fs';
+import { ConfigError, loadBaseline, loadConfig, parseSize } from '../config.js';
+import { FORMATS, formatFromPath, type FormatName } from '../report/index.js';
+import { scan } from '../scan.js';
+
+export interface ScanFlags {
+  format?: string;
+  output?: string;
+  config?: string;
+  rules?: string[];
+  baseline?: string;
+  reveal?: boolean;
+  exitCode?: string;
+  maxFileSize?: string;
+  maxDecodeDepth?: string;
+  color?: boolean;
+}
+
+export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
+
+/** `sprawl scan`: argv → options → report written → exit code. No scanning logic here. */
+export async function scanCommand(targets: string[], flags: ScanFlags): Promise<number> {
+  const format = (flags.format ?? (flags.output ? formatFromPath(flags.output) : undefined) ?? 'text') as FormatName;
+  if (!(format in FORMATS)) throw new ConfigError(`unknown format '${flags.format}' (known: ${Object.keys(FORMATS).join(', ')})`);
+  const findingsExit = flags.exitCode === undefined ? EXIT.findings : Number(flags.exitCode);
+  if (!Number.isInteger(findingsExit) || findingsExit < 0 || findingsExit > 255) throw new ConfigError(`--exit-code must be an integer from 0 to 255`);
+  let maxDecodeDepth: number | undefined;
+  if (flags.maxDecodeDepth !== undefined) {
+    maxDecodeDepth = Number(flags.maxDecodeDepth);
+    if (!Number.isInteger(maxDecodeDepth) || maxDecodeDepth < 0 || maxDecodeDepth > 5) throw new ConfigError('--max-decode-depth must be 0 to 5');
+  }
+  const report = await scan({
+    targets: targets.length > 0 ? targets : ['.'],
+    config: flags.config ? loadConfig(flags.config) : undefined,
+    rulesDirs: flags.rules,
+    baseline: flags.baseline ? loadBaseline(flags.baseline) : undefined,
+    reveal: flags.reveal === true,
+    maxFileSize: flags.maxFileSize ? parseSize(flags.maxFileSize, '--max-file-size') : undefined,
+    maxDecodeDepth,
+  });
+  const color = flags.color !== false && !flags.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const text = FORMATS[format](report, { color });
+  if (flags.output) {
+    writeFileSync(flags.output, text);
+    process.stderr.write(`sprawl: ${report.findings.length} finding(s), ${report.secrets.length} unique secret(s); ${format} report written to ${flags.output}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+  return report.findings.length > 0 ? findingsExit : EXIT.clean;
+}

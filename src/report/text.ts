@@ -1,0 +1,43 @@
+import type { Finding, Report } from '../core/types.js';
+
+export interface TextOptions {
+  /** ANSI colours: on for a TTY only. */
+  color: boolean;
+}
+
+const CODES = { red: 31, yellow: 33, dim: 2, bold: 1, cyan: 36 } as const;
+
+/** The human report: one block per finding, then a summary. Secrets arrive already redacted. */
+export function formatText(report: Report, options: TextOptions): string {
+  const paint = (code: keyof typeof CODES, s: string): string => (options.color ? `\x1b[${CODES[code]}m${s}\x1b[0m` : s);
+  const lines: string[] = [];
+  for (const f of report.findings) lines.push(...findingLines(f, paint), '');
+  const st = report.scan.stats;
+  const skipped = Object.entries(st.skipped)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  lines.push(
+    paint('bold', `${report.findings.length} finding(s), ${report.secrets.length} unique secret(s)`) +
+      ` in ${st.filesScanned} file(s), ${formatBytes(st.bytesScanned)}, ${st.durationMs} ms` +
+      (st.commitsWalked > 0 ? `, ${st.commitsWalked} commit(s)` : ''),
+  );
+  if (skipped) lines.push(paint('dim', `skipped: ${skipped}`));
+  for (const w of report.scan.warnings.slice(0, 20)) lines.push(paint('yellow', `warning: ${w}`));
+  if (report.scan.warnings.length > 20) lines.push(paint('dim', `(${report.scan.warnings.length - 20} more warnings in the JSON report)`));
+  return lines.join('\n') + '\n';
+}
+
+function findingLines(f: Finding, paint: (c: keyof typeof CODES, s: string) => string): string[] {
+  const level = f.confidence === 'high' ? paint('red', f.confidence) : f.confidence === 'medium' ? paint('yellow', f.confidence) : f.confidence;
+  const where = `${f.repo && f.source !== 'file' ? f.repo + ':' : ''}${f.path}:${f.line}:${f.column}`;
+  const out = [`${paint('bold', where)}  ${f.ruleName} [${f.ruleId}] ${level}`, `  secret: ${f.secret}${f.decodedFrom.length ? ` (decoded from ${f.decodedFrom.join(' → ')})` : ''}`];
+  if (f.commit) out.push(`  commit: ${f.commit.slice(0, 12)} ${f.author ?? ''} ${f.date ?? ''}`.trimEnd());
+  out.push(paint('dim', `  match:  ${f.match.replace(/\s+/g, ' ').slice(0, 160)}`));
+  return out;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}

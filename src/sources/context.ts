@@ -1,0 +1,51 @@
+/**
+ * What every source reports besides content: warnings naming the input, and counts of what it skipped.
+ * Nothing is skipped without a count.
+ */
+export interface SourceContext {
+  warn(message: string): void;
+  skip(reason: SkipReason, path: string, detail?: string): void;
+  /** Counts a file that was read and handed to the engine. */
+  scanned(bytes: number): void;
+}
+
+export type SkipReason =
+  | 'binary'
+  | 'too-large'
+  | 'unreadable'
+  | 'broken-symlink'
+  | 'symlink-loop'
+  | 'symlink-dir'
+  | 'ignored-by-allowlist'
+  | 'not-a-file';
+
+export interface CollectedContext extends SourceContext {
+  warnings: string[];
+  skipped: Record<string, number>;
+  files: number;
+  bytes: number;
+}
+
+/** A context that keeps warnings (capped, with a final count of the rest) and counters. */
+export function collectContext(maxWarnings = 200): CollectedContext {
+  const ctx: CollectedContext = {
+    warnings: [],
+    skipped: {},
+    files: 0,
+    bytes: 0,
+    warn(message) {
+      if (ctx.warnings.length < maxWarnings) ctx.warnings.push(message);
+      else if (ctx.warnings.length === maxWarnings) ctx.warnings.push('(further warnings omitted; see stats.skipped)');
+    },
+    skip(reason, path, detail) {
+      ctx.skipped[reason] = (ctx.skipped[reason] ?? 0) + 1;
+      // Allowlisted paths are the user's choice: count them, do not warn.
+      if (reason !== 'ignored-by-allowlist') ctx.warn(`${path}: skipped (${reason}${detail ? `: ${detail}` : ''})`);
+    },
+    scanned(bytes) {
+      ctx.files++;
+      ctx.bytes += bytes;
+    },
+  };
+  return ctx;
+}
