@@ -36,12 +36,12 @@ export function detect(data: Buffer, ruleSet: RuleSet, options: DetectOptions = 
 
 function detectAt(data: Buffer, rs: RuleSet, options: DetectOptions, depth: number, budget: { bytes: number }): Match[] {
   const out: Match[] = [];
-  const windows = candidateWindows(data, rs, options);
-  for (const [ruleIdx, spans] of windows) {
+  const { byRule, decode } = candidateWindows(data, rs, options);
+  for (const [ruleIdx, spans] of byRule) {
     runRule(rs.rules[ruleIdx]!, data, spans, options, out);
   }
-  if (depth > 0) {
-    for (const seg of findEncodedSegments(data, budget)) {
+  if (depth > 0 && decode.length > 0) {
+    for (const seg of findEncodedSegments(data, budget, decode)) {
       for (const inner of detectAt(seg.decoded, rs, options, depth - 1, budget)) {
         out.push({
           ...inner,
@@ -57,12 +57,27 @@ function detectAt(data: Buffer, rs: RuleSet, options: DetectOptions, depth: numb
   return out;
 }
 
-/** Rule index → merged [start, end) byte windows where its pattern may match. */
-function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): Map<number, number[]> {
+/** Bytes around any keyword hit (rule keywords and decode triggers) where encoded segments are looked for. */
+const DECODE_BEFORE = 64;
+const DECODE_AFTER = 512;
+
+/** Appends [ws, we) to a list of ascending windows, merging with the last one when they overlap. */
+function addSpan(spans: number[], ws: number, we: number): void {
+  const last = spans.length - 1;
+  if (last > 0 && ws <= spans[last]!) spans[last] = Math.max(spans[last]!, we);
+  else spans.push(ws, we);
+}
+
+/**
+ * Rule index → merged [start, end) byte windows where its pattern may match, and the windows where
+ * encoded segments may hide a secret.
+ */
+function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): { byRule: Map<number, number[]>; decode: number[] } {
   const windows = new Map<number, number[]>();
-  if (data.length === 0) return windows;
+  const decode: number[] = [];
+  if (data.length === 0) return { byRule: windows, decode };
   const hits = rs.prefilter.match(data as unknown as string);
-  if (hits.length === 0) return windows;
+  if (hits.length === 0) return { byRule: windows, decode };
   const skipGeneric = options.path !== undefined && isLockfile(options.path);
   const locator = rs.locator;
   locator.lastIndex = 0;
@@ -73,6 +88,7 @@ function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): Ma
     if (kw === undefined) continue;
     const start = m.index;
     const end = start + hitBuf.length;
+    addSpan(decode, Math.max(0, start - DECODE_BEFORE), Math.min(data.length, end + DECODE_AFTER));
     for (const ruleIdx of rs.rulesByKeyword[kw]!) {
       const rule = rs.rules[ruleIdx]!.rule;
       if (skipGeneric && rule.generic) continue;
@@ -81,11 +97,10 @@ function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): Ma
       let spans = windows.get(ruleIdx);
       if (!spans) windows.set(ruleIdx, (spans = []));
       // Locator hits come in order, so merging with the last window is enough.
-      if (spans.length > 0 && ws <= spans[spans.length - 1]!) spans[spans.length - 1] = Math.max(spans[spans.length - 1]!, we);
-      else spans.push(ws, we);
+      addSpan(spans, ws, we);
     }
   }
-  return windows;
+  return { byRule: windows, decode };
 }
 
 function runRule(c: CompiledRule, data: Buffer, spans: number[], options: DetectOptions, out: Match[]): void {

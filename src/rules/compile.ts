@@ -58,6 +58,32 @@ export function compileRule(rule: Rule): { compiled?: CompiledRule; problem?: Ru
   }
 }
 
+/** Words after which encoded blobs stand: docker `"auth"`, `*_B64=`, `Basic `. */
+const DECODE_CONTEXT = ['b64', '"auth"', '_auth', 'auth:', 'basic ', 'encoded', 'dockerconfigjson'];
+
+/** The characters of base64(x) that depend on x alone, at each of the 3 alignments x can start at. */
+export function base64Forms(x: string): string[] {
+  const bytes = Buffer.from(x, 'utf8');
+  const forms: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const padded = Buffer.concat([Buffer.alloc(shift, 0x41), bytes, Buffer.alloc(3, 0x41)]).toString('base64');
+    const first = Math.ceil((shift * 8) / 6);
+    const last = Math.floor(((shift + bytes.length) * 8) / 6); // exclusive
+    if (last - first >= 4) forms.push(padded.slice(first, last));
+  }
+  return forms;
+}
+
+function decodeTriggers(providerKeywords: string[]): string[] {
+  const out = new Set(DECODE_CONTEXT);
+  for (const k of new Set(providerKeywords)) {
+    if (k.length < 4) continue;
+    for (const f of base64Forms(k)) out.add(f);
+    out.add(Buffer.from(k, 'utf8').toString('hex'));
+  }
+  return [...out];
+}
+
 export function compileRuleSet(rules: Rule[]): { ruleSet: RuleSet; problems: RuleProblem[] } {
   const compiled: CompiledRule[] = [];
   const problems: RuleProblem[] = [];
@@ -84,6 +110,16 @@ export function buildRuleSet(compiled: CompiledRule[]): RuleSet {
       if (!direct[i]!.includes(ruleIdx)) direct[i]!.push(ruleIdx);
     }
   });
+  // Decode triggers: context words that precede encoded blobs, and the base64 and hex forms of provider
+  // keywords. They select no rule; their hits only open windows where encoded segments are decoded, so
+  // decoding costs nothing on chunks with no hint of an encoded secret.
+  for (const t of decodeTriggers(compiled.flatMap((c) => (c.rule.generic ? [] : c.rule.keywords)))) {
+    const k = t.toLowerCase();
+    if (!keywordIndex.has(k)) {
+      keywordIndex.set(k, keywordIndex.size);
+      direct.push([]);
+    }
+  }
   const keywords = [...keywordIndex.keys()];
   // The locator reports the longest keyword at a position and skips past it, so a hit on `access_token`
   // must also stand for `token`: fold the rules of contained keywords in.

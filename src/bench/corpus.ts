@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { base62 } from '../detect/checksums.js';
+
+/**
+ * A seeded corpus that looks like a repository's source: code in several languages, config, lockfile
+ * lines with integrity hashes, URLs, UUIDs, base64 blobs, and keyword-bearing lines that are not secrets
+ * (`const token = getToken()`), which are what make the keyword prefilter work. About one fake secret per
+ * MiB. Files of 2-64 KiB, like real source files.
+ */
+export function generateCorpus(totalBytes: number, seed: string): Buffer[] {
+  const rng = seeded(seed);
+  const files: Buffer[] = [];
+  let total = 0;
+  let nextSecret = 1024 * 1024;
+  while (total < totalBytes) {
+    const size = 2048 + Math.floor(rng() * 62 * 1024);
+    const lines: string[] = [];
+    let len = 0;
+    while (len < size) {
+      const line = LINES[Math.floor(rng() * LINES.length)]!(rng);
+      lines.push(line);
+      len += line.length + 1;
+    }
+    if (total + len >= nextSecret) {
+      lines.splice(Math.floor(rng() * lines.length), 0, fakeSecretLine(rng));
+      nextSecret += 1024 * 1024;
+    }
+    const buf = Buffer.from(lines.join('\n') + '\n');
+    files.push(buf);
+    total += buf.length;
+  }
+  return files;
+}
+
+type Gen = (rng: () => number) => string;
+
+const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const WORDS = ['user', 'order', 'config', 'handler', 'request', 'response', 'item', 'cache', 'session', 'client', 'value', 'result', 'index', 'buffer', 'event', 'payload', 'router', 'service', 'account', 'message'];
+
+const pick = <T>(rng: () => number, xs: T[]): T => xs[Math.floor(rng() * xs.length)]!;
+const chars = (rng: () => number, alpha: string, n: number): string => Array.from({ length: n }, () => alpha[Math.floor(rng() * alpha.length)]).join('');
+const ident = (rng: () => number): string => pick(rng, WORDS) + pick(rng, ['', 'Id', 'Name', 'List', 'Map', 'Count', 'Data']);
+const hex = (rng: () => number, n: number): string => chars(rng, '0123456789abcdef', n);
+
+const LINES: Gen[] = [
+  (r) => `  const ${ident(r)} = await ${ident(r)}.get${pick(r, WORDS)}(${ident(r)}, { retries: ${Math.floor(r() * 9)} });`,
+  (r) => `  if (!${ident(r)} || ${ident(r)}.length === 0) return null;`,
+  (r) => `    return ${ident(r)}.map((x) => x.${ident(r)}).filter(Boolean);`,
+  (r) => `  // ${pick(r, WORDS)} ${pick(r, WORDS)} is handled by the ${pick(r, WORDS)} layer; see docs/${pick(r, WORDS)}.md`,
+  (r) => `def ${ident(r)}_${ident(r)}(self, ${ident(r)}, **kwargs):`,
+  (r) => `        self.${ident(r)} = kwargs.get("${ident(r)}", ${Math.floor(r() * 1000)})`,
+  (r) => `  ${ident(r)}: ${pick(r, ['true', 'false', String(Math.floor(r() * 100)), `"${ident(r)}"`])}`,
+  (r) => `    "${ident(r)}": "${chars(r, ALNUM, 6 + Math.floor(r() * 10))}",`,
+  (r) => `      "resolved": "https://registry.npmjs.org/${ident(r)}/-/${ident(r)}-${Math.floor(r() * 9)}.${Math.floor(r() * 20)}.${Math.floor(r() * 9)}.tgz",`,
+  (r) => `      "integrity": "sha512-${chars(r, ALNUM + '+/', 86)}==",`,
+  (r) => `  id: "${hex(r, 8)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 12)}"`,
+  (r) => `commit ${hex(r, 40)}`,
+  (r) => `  const token = await getToken(${ident(r)});`,
+  (r) => `  password: \${${ident(r).toUpperCase()}_PASSWORD}`,
+  (r) => `api_key = os.environ["${ident(r).toUpperCase()}_API_KEY"]`,
+  (r) => `        env:\n          NPM_TOKEN: \${{ secrets.NPM_TOKEN }}`,
+  (r) => `  secret_name = "${ident(r)}-${ident(r)}"`,
+  (r) => `  <a href="https://${ident(r)}.example.org/${ident(r)}?page=${Math.floor(r() * 50)}">${pick(r, WORDS)}</a>`,
+  (r) => `  log.info("processed %d ${pick(r, WORDS)} records in %s", count, elapsed)`,
+  (r) => `  img: "data:image/png;base64,${chars(r, ALNUM + '+/', 120)}"`,
+  (r) => `import { ${ident(r)}, ${ident(r)} } from '../${pick(r, WORDS)}/${pick(r, WORDS)}.js';`,
+  (r) => `}`,
+  () => ``,
+];
+
+function fakeSecretLine(rng: () => number): string {
+  const body = chars(rng, ALNUM, 30);
+  const ghp = `ghp_${body}${base62(crc32(body), 6)}`;
+  const akia = `AKIA${chars(rng, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`;
+  return pick(rng, [`GITHUB_TOKEN=${ghp}`, `aws_access_key_id = ${akia}`, `  "password": "${chars(rng, ALNUM, 18)}!",`]);
+}
+
+function seeded(seed: string): () => number {
+  let counter = 0;
+  let pool = Buffer.alloc(0);
+  let at = 0;
+  return () => {
+    if (at + 4 > pool.length) {
+      pool = createHash('sha512').update(`${seed}:${counter++}`).digest();
+      at = 0;
+    }
+    const v = pool.readUInt32BE(at) / 2 ** 32;
+    at += 4;
+    return v;
+  };
+}

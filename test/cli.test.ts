@@ -1,0 +1,126 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, sprawl } from './helpers/cli.js';
+import { tempTree } from './helpers/tmp.js';
+import { fakeChecksummedToken } from './helpers/tokens.js';
+
+const ghp = fakeChecksummedToken('ghp', 'cli-1');
+const leaky = () => tempTree({ 'config/.env': `APP_ENV=production\nGITHUB_TOKEN=${ghp}\n`, 'src/index.js': 'console.log(process.env.GITHUB_TOKEN)\n' });
+const clean = () => tempTree({ 'src/index.js': 'export const token = process.env.GITHUB_TOKEN;\n', 'README.md': '# app\n' });
+
+describe('sprawl CLI', () => {
+  it('is built', () => {
+    expect(existsSync(CLI)).toBe(true);
+  });
+
+  it('exits 0 with no findings and 1 with findings', () => {
+    expect(sprawl(['scan', clean()]).code).toBe(0);
+    const r = sprawl(['scan', leaky()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('config/.env:2:14');
+    expect(r.stdout).toContain('github.pat-classic');
+  });
+
+  it('uses --exit-code for findings', () => {
+    expect(sprawl(['scan', leaky(), '--exit-code', '0']).code).toBe(0);
+    expect(sprawl(['scan', leaky(), '--exit-code', '42']).code).toBe(42);
+  });
+
+  it('exits 2 on usage, config and input errors, with a message and no stack trace', () => {
+    const missing = sprawl(['scan', '/nonexistent/path/xyz']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('/nonexistent/path/xyz');
+    expect(sprawl(['scan', '.', '--format', 'yaml']).code).toBe(2);
+    expect(sprawl(['scan', '--no-such-flag']).code).toBe(2);
+    const dir = tempTree({ 'sprawl.yaml': 'allowlist: [unclosed\n' });
+    const bad = sprawl(['scan', dir, '--config', join(dir, 'sprawl.yaml')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/sprawl\.yaml: invalid YAML/);
+    expect(bad.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('scans standard input with -', () => {
+    const r = sprawl(['scan', '-', '--format', 'json'], { input: `echo ${ghp}\n` });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.findings[0]).toMatchObject({ source: 'stdin', path: '-', line: 1, column: 6, ruleId: 'github.pat-classic' });
+  });
+
+  it('infers the format from --output', () => {
+    const dir = leaky();
+    const out = join(dir, 'report.sarif');
+    expect(sprawl(['scan', join(dir, 'config'), '-o', out]).code).toBe(1);
+    expect(JSON.parse(readFileSync(out, 'utf8')).version).toBe('2.1.0');
+  });
+
+  it('writes the documented JSON schema', () => {
+    const report = JSON.parse(sprawl(['scan', leaky(), '-f', 'json']).stdout);
+    expect(Object.keys(report).sort()).toEqual(['findings', 'scan', 'schemaVersion', 'secrets', 'tool']);
+    expect(report.schemaVersion).toBe(1);
+    expect(Object.keys(report.scan.stats).sort()).toEqual(['blobsScanned', 'bytesScanned', 'commitsWalked', 'durationMs', 'filesScanned', 'skipped']);
+    for (const k of ['id', 'secretId', 'ruleId', 'provider', 'confidence', 'source', 'repo', 'path', 'line', 'column', 'commit', 'author', 'date', 'secret', 'match']) {
+      expect(report.findings[0], k).toHaveProperty(k);
+    }
+    for (const k of ['secretId', 'ruleId', 'provider', 'secret', 'occurrences', 'paths', 'repos', 'firstSeen', 'lastSeen', 'ageDays', 'inWorkingTree', 'owners', 'workloads', 'revocation']) {
+      expect(report.secrets[0], k).toHaveProperty(k);
+    }
+    expect(report.secrets[0].revocation.steps.length).toBeGreaterThan(0);
+  });
+
+  it('gives one secret entry for a value found in several files, with a keyed secretId', () => {
+    const dir = tempTree({ 'a/.env': `T=${ghp}\n`, 'b/deploy.sh': `curl -H "Authorization: token ${ghp}"\n` });
+    const report = JSON.parse(sprawl(['scan', dir, '-f', 'json']).stdout);
+    expect(report.findings).toHaveLength(2);
+    expect(report.secrets).toHaveLength(1);
+    expect(report.secrets[0]).toMatchObject({ occurrences: 2, paths: ['a/.env', 'b/deploy.sh'] });
+    const other = JSON.parse(sprawl(['scan', dir, '-f', 'json'], { env: { SPRAWL_ID_KEY: 'another-key' } }).stdout);
+    expect(other.secrets[0].secretId).not.toBe(report.secrets[0].secretId);
+  });
+
+  it('suppresses secrets listed in a baseline report, by secretId rather than line', () => {
+    const dir = leaky();
+    const baseline = join(dir, 'baseline.json');
+    sprawl(['scan', join(dir, 'config'), '-o', baseline]);
+    // Move the secret to another line: a line-keyed baseline would report it again.
+    const moved = tempTree({ 'config/.env': `# moved\n\n\nGITHUB_TOKEN=${ghp}\n` });
+    expect(sprawl(['scan', moved, '--baseline', baseline]).code).toBe(0);
+  });
+
+  it('applies sprawl.yaml allowlists and disabled rules', () => {
+    const dir = tempTree({ 'test/fixture.env': `T=${ghp}\n`, 'sprawl.yaml': 'allowlist:\n  paths: ["test/"]\n' });
+    const r = JSON.parse(sprawl(['scan', dir, '-f', 'json']).stdout);
+    expect(r.findings).toHaveLength(0);
+    expect(r.scan.stats.skipped['ignored-by-allowlist']).toBe(1);
+    const off = tempTree({ '.env': `T=${ghp}\n`, 'sprawl.yaml': 'disabledRules: [github.pat-classic]\n' });
+    expect(sprawl(['scan', off]).code).toBe(0);
+  });
+
+  it('lists and checks rules', () => {
+    expect(sprawl(['rules', 'list']).stdout).toContain('github.pat-classic');
+    const r = sprawl(['rules', 'check']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('rules check names the rule and file of a pattern RE2 refuses', () => {
+    const dir = tempTree({
+      'bad.yaml': [
+        'rules:',
+        '  - id: acme.key',
+        '    name: Acme key',
+        '    provider: acme',
+        "    pattern: 'acme_(?=x)[a-z]{10}'",
+        '    keywords: [acme_]',
+        '    confidence: high',
+        "    examples: [{input: 'acme_xqwertyuio', secret: 'acme_xqwertyuio'}]",
+        '    negativeExamples: []',
+        '    references: [https://acme.test]',
+        '    revocation: {summary: s, url: https://acme.test, steps: [revoke]}',
+      ].join('\n'),
+    });
+    const r = sprawl(['rules', 'check', '--rules', join(dir, 'bad.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml: acme\.key: pattern does not compile/);
+  });
+});

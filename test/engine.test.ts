@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { detectText } from './helpers/engine.js';
+import { badChecksumToken, fakeChecksummedToken, randomBase62 } from './helpers/tokens.js';
+import { placeholderReason } from '../src/detect/filters.js';
+import { CHECKSUMS } from '../src/detect/checksums.js';
+
+const ghp = fakeChecksummedToken('ghp', 'engine-1');
+
+describe('engine', () => {
+  it('finds a token deep inside a large chunk (windows around keyword hits)', () => {
+    const filler = 'const x = computeSomething(a, b); // ordinary code\n'.repeat(20000);
+    const text = filler + `const token = "${ghp}";\n` + filler;
+    const matches = detectText(text);
+    expect(matches.map((m) => m.secret)).toEqual([ghp]);
+    expect(Buffer.from(text).subarray(matches[0]!.start, matches[0]!.end).toString()).toBe(ghp);
+  });
+
+  it('finds nothing in a chunk with no keyword', () => {
+    expect(detectText('just some prose without anything interesting in it\n'.repeat(100))).toEqual([]);
+  });
+
+  it('reports byte offsets for text with multi-byte characters before the secret', () => {
+    const text = `// héllo wörld ✓\nTOKEN=${ghp}\n`;
+    const [m] = detectText(text);
+    expect(Buffer.from(text).subarray(m!.start, m!.end).toString()).toBe(ghp);
+  });
+
+  it('downgrades a token whose checksum fails to low confidence', () => {
+    const bad = badChecksumToken('ghp', 'engine-2');
+    const [m] = detectText(`TOKEN=${bad}`);
+    expect(m?.confidence).toBe('low');
+    expect(detectText(`TOKEN=${ghp}`)[0]?.confidence).toBe('high');
+  });
+
+  it('drops placeholders, templates, references and documented example keys', () => {
+    for (const text of [
+      'GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      'token: ${{ secrets.GITHUB_TOKEN }}',
+      'GITHUB_TOKEN=$GITHUB_TOKEN',
+      'gho_16C7e42F292c6912E7710c838347Ae178B4a',
+    ]) {
+      expect(detectText(text), text).toEqual([]);
+    }
+  });
+
+  it('honours sprawl:allow on the same line only', () => {
+    expect(detectText(`TOKEN=${ghp} # sprawl:allow`)).toEqual([]);
+    expect(detectText(`# sprawl:allow\nTOKEN=${ghp}`)).toHaveLength(1);
+  });
+
+  it('decodes base64 and finds the token inside, pointing at the encoded span', () => {
+    const encoded = Buffer.from(`{"auth":"${ghp}"}`).toString('base64');
+    const text = `data: ${encoded}\n`;
+    const [m] = detectText(text);
+    expect(m?.secret).toBe(ghp);
+    expect(m?.decodedFrom).toEqual(['base64']);
+    expect(text.slice(m!.start, m!.end)).toBe(encoded);
+  });
+
+  it('decodes twice by default, and not at all with depth 0', () => {
+    const twice = Buffer.from(Buffer.from(`token=${ghp}`).toString('base64')).toString('base64');
+    // Decoding is gated: a context word (here `_b64`) or an encoded provider prefix must be near the blob.
+    expect(detectText(`config_b64: ${twice}`)[0]?.decodedFrom).toEqual(['base64', 'base64']);
+    expect(detectText(`config_b64: ${twice}`, { maxDecodeDepth: 1 })).toEqual([]);
+    expect(detectText(`x: ${Buffer.from(`token=${ghp}`).toString('base64')}`, { maxDecodeDepth: 0 })).toEqual([]);
+  });
+
+  it('finds an encoded provider token with no context word, by the encoded form of its prefix', () => {
+    for (const pad of ['', ' ', '="']) {
+      const blob = Buffer.from(`${pad}${ghp}`).toString('base64');
+      expect(detectText(`VALUE=${blob}`).map((m) => m.secret), pad).toEqual([ghp]);
+    }
+  });
+
+  it('decodes hex and percent-encoding', () => {
+    expect(detectText(`blob=${Buffer.from(`t=${ghp}`).toString('hex')}`)[0]?.decodedFrom).toEqual(['hex']);
+    const pct = encodeURIComponent(`{"t":"${ghp}"}`);
+    expect(detectText(`q=${pct}`).some((m) => m.secret === ghp)).toBe(true);
+  });
+
+  it('names a value by the provider rule when a generic rule also matches it', () => {
+    const matches = detectText(`api_token = "${ghp}"`);
+    expect(matches).toHaveLength(1);
+    expect(matches[0]!.ruleId).toBe('github.pat-classic');
+  });
+
+  it('skips generic rules in lockfiles but keeps provider rules', () => {
+    const secret = randomBase62(32, 'lock');
+    const text = `"password": "${secret}",\n"token": "${ghp}"\n`;
+    const inLock = detectText(text, { path: 'app/package-lock.json' }).map((m) => m.ruleId);
+    expect(inLock).toEqual(['github.pat-classic']);
+  });
+});
+
+describe('placeholders', () => {
+  it.each([
+    ['your_api_key_here', /placeholder/],
+    ['<YOUR_TOKEN>', /template/],
+    ['{{ .Values.password }}', /template/],
+    ['${DB_PASSWORD}', /template|reference/],
+    ['process.env.API_KEY', /reference/],
+    ['aaaaaaaaaaaa', /run|distinct/],
+    ['abcdefghij12', /sequence/],
+    ['9876543210zz', /sequence/],
+    ['AKIAIOSFODNN7EXAMPLE', /documented/],
+  ])('%s is not a secret', (value, reason) => {
+    expect(placeholderReason(value)).toMatch(reason);
+  });
+
+  it('keeps random values', () => {
+    expect(placeholderReason(randomBase62(40, 'keep'))).toBeNull();
+  });
+});
+
+describe('checksums', () => {
+  it('validates GitHub and npm CRC32 suffixes', () => {
+    expect(CHECKSUMS['github-crc32']!(fakeChecksummedToken('ghp', 'c1'))).toBe(true);
+    expect(CHECKSUMS['github-crc32']!(badChecksumToken('ghp', 'c1'))).toBe(false);
+    expect(CHECKSUMS['npm-crc32']!(fakeChecksummedToken('npm', 'c2'))).toBe(true);
+  });
+
+  it('checks JWT structure', () => {
+    const h = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
+    const p = Buffer.from('{"sub":"svc-42"}').toString('base64url');
+    expect(CHECKSUMS['jwt-structure']!(`${h}.${p}.${randomBase62(43, 'sig')}`)).toBe(true);
+    expect(CHECKSUMS['jwt-structure']!(`eyJub3Rqc29u.${p}.abc`)).toBe(false);
+  });
+});

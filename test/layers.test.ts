@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(__dirname, '../src');
+
+/** What each layer may import: data flows sources → detect → analyze → report → cli, never back. */
+const ALLOWED: Record<string, string[]> = {
+  core: ['core'],
+  sources: ['core', 'sources'],
+  rules: ['core', 'rules', 'detect'],
+  detect: ['core', 'detect', 'rules'],
+  analyze: ['core', 'analyze'],
+  report: ['core', 'report'],
+  cli: ['cli', 'core', 'report', 'rules', 'config', 'scan', 'version'],
+};
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('layering', () => {
+  it('no layer imports from a later one', () => {
+    const violations: string[] = [];
+    for (const file of files(SRC)) {
+      const layer = relative(SRC, file).split('/')[0]!;
+      const allowed = ALLOWED[layer];
+      if (!allowed) continue;
+      for (const m of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) {
+        const target = relative(SRC, resolve(file, '..', m[1]!)).split('/')[0]!.replace(/\.js$/, '');
+        if (!allowed.includes(target)) violations.push(`${relative(SRC, file)} imports ${m[1]}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});

@@ -1,0 +1,77 @@
+import { execFileSync } from 'node:child_process';
+import { symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scan } from '../src/scan.js';
+import { tempTree } from './helpers/tmp.js';
+import { fakeChecksummedToken } from './helpers/tokens.js';
+
+const ghp = fakeChecksummedToken('ghp', 'sources-1');
+const at = (iso: string) => () => new Date(iso);
+
+describe('bad input never stops the scan', () => {
+  it('skips binary, oversized, broken-symlink and symlink-loop files with a warning and a count, and scans the rest', async () => {
+    const dir = tempTree({
+      'ok/.env': `TOKEN=${ghp}\n`,
+      'img/logo.png': Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]), Buffer.from(`TOKEN=${ghp}`)]),
+      'big/dump.sql': 'x'.repeat(2048),
+    });
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling'));
+    symlinkSync(join(dir, 'loop-a'), join(dir, 'loop-b'));
+    symlinkSync(join(dir, 'loop-b'), join(dir, 'loop-a'));
+    const report = await scan({ targets: [dir], maxFileSize: 1024, now: at('2026-01-01T00:00:00Z') });
+    expect(report.findings.map((f) => f.path)).toEqual(['ok/.env']);
+    expect(report.scan.stats.skipped).toMatchObject({ binary: 1, 'too-large': 1, 'broken-symlink': 1, 'symlink-loop': 2 });
+    expect(report.scan.warnings.join('\n')).toMatch(/img\/logo\.png: skipped \(binary\)/);
+    expect(report.scan.warnings.join('\n')).toMatch(/big\/dump\.sql: skipped \(too-large/);
+    expect(report.scan.warnings.join('\n')).toMatch(/dangling: skipped \(broken-symlink/);
+  });
+
+  it('scans invalid UTF-8 as bytes, with a warning naming the file', async () => {
+    const dir = tempTree({ 'latin1.cfg': Buffer.concat([Buffer.from('caf\xe9 = 1\n', 'latin1'), Buffer.from(`TOKEN=${ghp}\n`)]) });
+    const report = await scan({ targets: [dir] });
+    expect(report.findings).toHaveLength(1);
+    expect(report.findings[0]).toMatchObject({ line: 2, column: 7 });
+    expect(report.scan.warnings).toContain('latin1.cfg: not valid UTF-8; scanned as bytes');
+  });
+
+  it('scans a minified single-line file of several MB', async () => {
+    const line = 'function(a){return a+1};var b="q";'.repeat(150_000);
+    const dir = tempTree({ 'dist/app.min.js': `${line}var t="${ghp}";${line}` });
+    const report = await scan({ targets: [dir] });
+    expect(report.findings).toHaveLength(1);
+    expect(report.findings[0]!.line).toBe(1);
+    expect(report.findings[0]!.column).toBe(line.length + 8);
+  });
+
+  it('honours .gitignore inside a git work tree and .sprawlignore anywhere', async () => {
+    const dir = tempTree({
+      '.gitignore': 'build/\n',
+      'build/out.env': `T=${ghp}\n`,
+      'vendor/lib.env': `T=${ghp}\n`,
+      '.sprawlignore': 'vendor/\n',
+      'app/.env': `T=${ghp}\n`,
+    });
+    execFileSync('git', ['init', '-q', dir]);
+    const inGit = await scan({ targets: [dir] });
+    expect(inGit.findings.map((f) => f.path)).toEqual(['app/.env']);
+    expect(inGit.findings[0]!.repo).toBeTruthy();
+  });
+
+  it('honours nested .gitignore files outside git', async () => {
+    const dir = tempTree({
+      'svc/.gitignore': '*.local\n',
+      'svc/secrets.local': `T=${ghp}\n`,
+      'svc/app.env': `T=${ghp}\n`,
+    });
+    const report = await scan({ targets: [dir] });
+    expect(report.findings.map((f) => f.path)).toEqual(['svc/app.env']);
+  });
+
+  it('scans a single file target', async () => {
+    const dir = tempTree({ 'one.env': `T=${ghp}\n` });
+    writeFileSync(join(dir, 'two.env'), `T=${ghp}\n`);
+    const report = await scan({ targets: [join(dir, 'one.env')] });
+    expect(report.findings.map((f) => f.path)).toEqual(['one.env']);
+  });
+});
