@@ -53,6 +53,7 @@ export function occurrencesOf(chunk: Chunk, matches: Match[], rules: Map<string,
       // A decoded secret is not visible in the text: never print the encoded form in full either.
       match: match.decodedFrom.length > 0 && !options.reveal ? redact(text) : shown,
       decodedFrom: match.decodedFrom,
+      ...(p.blobId ? { blobId: p.blobId } : {}),
     };
     return { match, finding };
   });

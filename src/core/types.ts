@@ -126,6 +126,10 @@ export interface Finding {
   /** The matched text with the secret redacted in place (raw with `--reveal`). */
   match: string;
   decodedFrom: string[];
+  /** Git blob holding the occurrence, for history findings. */
+  blobId?: string;
+  /** Later commits that introduced the same blob (renames, re-adds on other branches), oldest first. */
+  alsoIntroduced?: Array<{ commit: string; date: string; author: string; path: string }>;
 }
 
 /** A commit-level point in a secret's life. */

@@ -18,7 +18,7 @@ export function formatText(report: Report, options: TextOptions): string {
     .join(', ');
   lines.push(
     paint('bold', `${report.findings.length} finding(s), ${report.secrets.length} unique secret(s)`) +
-      ` in ${st.filesScanned} file(s), ${formatBytes(st.bytesScanned)}, ${st.durationMs} ms` +
+      ` in ${st.filesScanned} file(s)${st.blobsScanned > 0 ? ` and ${st.blobsScanned} git blob(s)` : ''}, ${formatBytes(st.bytesScanned)}, ${st.durationMs} ms` +
       (st.commitsWalked > 0 ? `, ${st.commitsWalked} commit(s)` : ''),
   );
   if (skipped) lines.push(paint('dim', `skipped: ${skipped}`));

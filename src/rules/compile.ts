@@ -33,14 +33,44 @@ export function escapeRegex(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }
 
+/** Capturing groups in an RE2 pattern: `(` not followed by `?`, plus named `(?P<` / `(?<`, outside classes. */
+export function countGroups(pattern: string): number {
+  let n = 0;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') {
+      inClass = true;
+      if (pattern[i + 1] === ']') i++;
+    } else if (c === '(' && (pattern[i + 1] !== '?' || /^\(\?P?<[A-Za-z]/.test(pattern.slice(i, i + 5)))) n++;
+  }
+  return n;
+}
+
+/**
+ * A rule whose RE2 is built on first use. Scans compile only the rules whose keywords occur, which keeps
+ * start-up short for pre-commit hooks; built-in rules are validated by the test suite instead.
+ */
+export function lazyRule(rule: Rule): CompiledRule {
+  let regex: RE2 | undefined;
+  return {
+    rule,
+    get regex() {
+      return (regex ??= new RE2(rule.pattern, 'gd'));
+    },
+  };
+}
+
 /** Compiles one rule's pattern with RE2. RE2 refuses lookaround and backreferences: say so, with the rule. */
 export function compileRule(rule: Rule): { compiled?: CompiledRule; problem?: RuleProblem } {
   try {
     const regex = new RE2(rule.pattern, 'gd');
     const group = rule.secretGroup;
     if (typeof group === 'number' && group > 0) {
-      const groups = new RE2(`(?:${rule.pattern})|`, '').exec('')?.length ?? 1;
-      if (group >= groups) throw new Error(`secretGroup ${group} but the pattern has ${groups - 1} groups`);
+      const groups = countGroups(rule.pattern);
+      if (group > groups) throw new Error(`secretGroup ${group} but the pattern has ${groups} groups`);
     }
     if (typeof group === 'string' && !rule.pattern.includes(`(?P<${group}>`) && !rule.pattern.includes(`(?<${group}>`)) {
       throw new Error(`secretGroup '${group}' names no group in the pattern`);
@@ -84,10 +114,15 @@ function decodeTriggers(providerKeywords: string[]): string[] {
   return [...out];
 }
 
-export function compileRuleSet(rules: Rule[]): { ruleSet: RuleSet; problems: RuleProblem[] } {
+/** Compiles the rules; those for which `lazy` says so are compiled on first use, unchecked. */
+export function compileRuleSet(rules: Rule[], lazy: (rule: Rule) => boolean = () => false): { ruleSet: RuleSet; problems: RuleProblem[] } {
   const compiled: CompiledRule[] = [];
   const problems: RuleProblem[] = [];
   for (const rule of rules) {
+    if (lazy(rule)) {
+      compiled.push(lazyRule(rule));
+      continue;
+    }
     const { compiled: c, problem } = compileRule(rule);
     if (c) compiled.push(c);
     if (problem) problems.push(problem);

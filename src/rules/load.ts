@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -7,6 +7,48 @@ import { parseRule, type RuleProblem } from './schema.js';
 
 /** The rules shipped with sprawl: `rules/` at the package root. */
 export const BUILTIN_RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../rules');
+
+/**
+ * The built-in rules, parsed and validated at build time (`npm run build` writes it). Parsing YAML costs
+ * ~200 ms at start-up, too much for a pre-commit hook; the bundle is used only while it is newer than
+ * every YAML file in rules/, so an edited rule is never shadowed by a stale bundle.
+ */
+export const BUILTIN_BUNDLE = resolve(dirname(fileURLToPath(import.meta.url)), '../rules.bundle.json');
+
+interface Bundle {
+  files: string[];
+  builtAt: number;
+  rules: Rule[];
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
+}
+
+/** Writes the bundle of the built-in rules; refuses to when any rule has a problem. */
+export function writeBuiltinBundle(): LoadedRules {
+  const loaded = loadRules([BUILTIN_RULES_DIR]);
+  if (loaded.problems.length === 0) {
+    const bundle: Bundle = { files: yamlFiles(BUILTIN_RULES_DIR).map((f) => f.slice(BUILTIN_RULES_DIR.length + 1)), builtAt: Date.now(), rules: loaded.rules };
+    writeFileSync(BUILTIN_BUNDLE, JSON.stringify(bundle));
+  }
+  return loaded;
+}
+
+function readBundle(): Rule[] | null {
+  if (!existsSync(BUILTIN_BUNDLE)) return null;
+  try {
+    const bundle = JSON.parse(readFileSync(BUILTIN_BUNDLE, 'utf8')) as Bundle;
+    const files = yamlFiles(BUILTIN_RULES_DIR);
+    if (files.length !== bundle.files.length) return null;
+    for (const f of files) {
+      if (!bundle.files.includes(f.slice(BUILTIN_RULES_DIR.length + 1)) || statSync(f).mtimeMs > bundle.builtAt) return null;
+    }
+    return bundle.rules.map((r) => ({ ...r, file: join(BUILTIN_RULES_DIR, r.file.slice(r.file.lastIndexOf('/') + 1)) }));
+  } catch {
+    return null;
+  }
+}
 
 export interface LoadedRules {
   rules: Rule[];
@@ -19,11 +61,17 @@ export function loadRules(dirs: string[]): LoadedRules {
   const problems: RuleProblem[] = [];
   const seen = new Map<string, string>();
   for (const dir of dirs) {
+    if (dir === BUILTIN_RULES_DIR) {
+      const bundled = readBundle();
+      if (bundled) {
+        for (const r of bundled) seen.set(r.id, r.file);
+        rules.push(...bundled);
+        continue;
+      }
+    }
     let files: string[];
     try {
-      files = statSync(dir).isDirectory()
-        ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f))
-        : [dir];
+      files = statSync(dir).isDirectory() ? yamlFiles(dir) : [dir];
     } catch (e) {
       problems.push({ file: dir, ruleId: '?', message: `cannot read rules: ${(e as Error).message}` });
       continue;

@@ -7,6 +7,8 @@ export interface SourceContext {
   skip(reason: SkipReason, path: string, detail?: string): void;
   /** Counts a file that was read and handed to the engine. */
   scanned(bytes: number): void;
+  /** Counts a git blob that was read and handed to the engine. */
+  scannedBlob(bytes: number): void;
 }
 
 export type SkipReason =
@@ -17,12 +19,15 @@ export type SkipReason =
   | 'symlink-loop'
   | 'symlink-dir'
   | 'ignored-by-allowlist'
-  | 'not-a-file';
+  | 'not-a-file'
+  | 'missing-object'
+  | 'corrupt-object';
 
 export interface CollectedContext extends SourceContext {
   warnings: string[];
   skipped: Record<string, number>;
   files: number;
+  blobs: number;
   bytes: number;
 }
 
@@ -32,6 +37,7 @@ export function collectContext(maxWarnings = 200): CollectedContext {
     warnings: [],
     skipped: {},
     files: 0,
+    blobs: 0,
     bytes: 0,
     warn(message) {
       if (ctx.warnings.length < maxWarnings) ctx.warnings.push(message);
@@ -44,6 +50,10 @@ export function collectContext(maxWarnings = 200): CollectedContext {
     },
     scanned(bytes) {
       ctx.files++;
+      ctx.bytes += bytes;
+    },
+    scannedBlob(bytes) {
+      ctx.blobs++;
       ctx.bytes += bytes;
     },
   };

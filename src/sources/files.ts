@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import fg from 'fast-glob';
 import ignore, { type Ignore } from 'ignore';
@@ -18,6 +18,8 @@ export interface FileSourceOptions {
   excludePaths?: string[];
   /** Files read at once. Default 16. */
   concurrency?: number;
+  /** Paths (relative, `/`-separated) whose content was scanned another way, e.g. as a git blob. */
+  skipPath?: (path: string) => boolean;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -47,6 +49,7 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
   const userIgnore = await loadIgnore(root, options.excludePaths ?? []);
   const paths = repo ? await gitListFiles(root) : await globFiles(root);
   const kept = paths.filter((p) => {
+    if (options.skipPath?.(p)) return false;
     if (userIgnore.ignores(p)) {
       ctx.skip('ignored-by-allowlist', p);
       return false;
@@ -169,6 +172,3 @@ async function loadIgnore(root: string, extra: string[]): Promise<Ignore> {
   return ig;
 }
 
-export function relativeTo(root: string, abs: string): string {
-  return relative(root, abs).split(sep).join('/');
-}

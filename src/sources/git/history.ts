@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
+import type { Chunk } from '../../core/types.js';
+import type { SourceContext } from '../context.js';
+import { catFileBatch } from './catfile.js';
+import { isShallow } from './repo.js';
+
+/** Options of the history source. */
+export interface HistoryOptions {
+  /** Refs to walk. Default: every ref (`--all`: branches, tags, remotes, stash). */
+  refs?: string[];
+  /** Blobs over this many bytes are skipped with a warning. */
+  maxFileSize: number;
+  /** Receives every blob id that was read and handed to the engine. */
+  scanned?: Set<string>;
+}
+
+/** A blob to read, with the first path it was seen at. */
+interface BlobRef {
+  oid: string;
+  path: string;
+}
+
+/**
+ * Every blob reachable from the refs, each exactly once, keyed by object id: `git rev-list --objects`
+ * piped into `cat-file --batch-check` to learn types and sizes, then `cat-file --batch` for the content,
+ * all three streaming, so listing and reading overlap and the history is never held in memory.
+ * Provenance (which commits introduced a blob) is resolved later, for the few blobs with findings.
+ */
+export async function* historyChunks(repo: string, ctx: SourceContext, options: HistoryOptions): AsyncIterable<Chunk> {
+  if (await isShallow(repo)) ctx.warn(`${repo}: shallow clone: history before the shallow boundary is not scanned`);
+  const blobs = listBlobs(repo, ctx, options);
+  const paths = new Map<string, string>();
+  const oids = (async function* () {
+    for await (const b of blobs) {
+      paths.set(b.oid, b.path);
+      yield b.oid;
+    }
+  })();
+  const repoName = basename(repo);
+  for await (const obj of catFileBatch(repo, oids)) {
+    const path = paths.get(obj.oid) ?? obj.oid;
+    paths.delete(obj.oid);
+    if (obj.kind === 'missing') {
+      ctx.skip('missing-object', `${obj.oid} (${path})`, 'not in the object store: partial clone or corrupt repository');
+      continue;
+    }
+    if (obj.kind === 'error') {
+      ctx.skip('corrupt-object', `${obj.oid} (${path})`, obj.message);
+      continue;
+    }
+    if (obj.data.subarray(0, 8000).includes(0)) {
+      ctx.skip('binary', `${path} @ ${obj.oid.slice(0, 12)}`);
+      continue;
+    }
+    ctx.scannedBlob(obj.data.length);
+    options.scanned?.add(obj.oid);
+    yield { data: obj.data, provenance: { source: 'git', repo: repoName, path, blobId: obj.oid } };
+  }
+}
+
+/** Streams reachable blobs within the size limit; counts the rest. */
+async function* listBlobs(repo: string, ctx: SourceContext, options: HistoryOptions): AsyncIterable<BlobRef> {
+  const refs = options.refs && options.refs.length > 0 ? options.refs : ['--all'];
+  const revList = spawn('git', ['-C', repo, 'rev-list', '--objects', '--missing=print', ...refs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const check = spawn('git', ['-C', repo, 'cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let revErr = '';
+  revList.stderr.on('data', (d: Buffer) => (revErr += d.toString('utf8')));
+  // rev-list prints missing objects as `?<oid>`; cat-file answers those `?<oid> missing`.
+  revList.stdout.pipe(check.stdin);
+  check.stderr.resume();
+  const revDone = new Promise<number>((r) => revList.on('close', (c) => r(c ?? -1)));
+  let pending = '';
+  for await (const chunk of check.stdout as AsyncIterable<Buffer>) {
+    const text = pending + chunk.toString('utf8');
+    const lines = text.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      const b = parseCheckLine(line, ctx, options.maxFileSize);
+      if (b) yield b;
+    }
+  }
+  if (pending) {
+    const b = parseCheckLine(pending, ctx, options.maxFileSize);
+    if (b) yield b;
+  }
+  const code = await revDone;
+  if (code !== 0) ctx.warn(`${repo}: git rev-list failed (${revErr.trim().split('\n')[0] || `exit ${code}`}); history scan is incomplete`);
+}
+
+function parseCheckLine(line: string, ctx: SourceContext, maxSize: number): BlobRef | null {
+  const sp1 = line.indexOf(' ');
+  if (sp1 < 0) return null;
+  const oid = line.slice(0, sp1);
+  const sp2 = line.indexOf(' ', sp1 + 1);
+  const type = line.slice(sp1 + 1, sp2 < 0 ? undefined : sp2);
+  if (type === 'missing') {
+    ctx.skip('missing-object', oid.replace(/^\?/, ''), 'not in the object store: partial clone or corrupt repository');
+    return null;
+  }
+  if (type !== 'blob') return null;
+  const sp3 = line.indexOf(' ', sp2 + 1);
+  const size = Number(line.slice(sp2 + 1, sp3 < 0 ? undefined : sp3));
+  const path = sp3 < 0 ? '' : line.slice(sp3 + 1);
+  if (size > maxSize) {
+    ctx.skip('too-large', `${path || oid} @ ${oid.slice(0, 12)}`, `${size} bytes > limit ${maxSize}`);
+    return null;
+  }
+  return { oid, path: path || oid };
+}
