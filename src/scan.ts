@@ -12,7 +12,8 @@ import { collectContext, type SourceContext } from './sources/context.js';
 import { DEFAULT_MAX_FILE_SIZE, fileChunks } from './sources/files.js';
 import { historyChunks } from './sources/git/history.js';
 import { blobHistories } from './sources/git/introductions.js';
-import { topLevel } from './sources/git/repo.js';
+import { git, topLevel } from './sources/git/repo.js';
+import { changeChunks, commitChanges, resolveRange, resolveSince, stagedChanges, type Change } from './sources/git/changes.js';
 import { unmodifiedTracked } from './sources/git/worktree.js';
 import { placeGitOccurrences, type BlobPlaces } from './analyze/provenance.js';
 import { stdinChunks } from './sources/stdin.js';
@@ -46,6 +47,12 @@ export interface ScanOptions {
   history?: boolean;
   /** Refs whose history is scanned. Default: all refs. */
   refs?: string[];
+  /** Scan only what is staged (the index against HEAD): the pre-commit hook. */
+  staged?: boolean;
+  /** Scan only what the commits in `A..B` introduced (pull requests, pre-push). */
+  range?: string;
+  /** Scan only what commits after a date or a commit introduced (scheduled scans). */
+  since?: string;
 }
 
 /** Loads, filters and compiles the rules once. Rule problems are configuration errors: fail loudly. */
@@ -111,7 +118,45 @@ export async function scan(options: ScanOptions): Promise<Report> {
     return found;
   };
 
+  /** Only secrets the change adds count: a value the replaced blob already held is not new. */
+  const scanChanges = async (repo: string, changes: AsyncIterable<Change> | Change[]): Promise<Occurrence[]> => {
+    const found: Occurrence[] = [];
+    const maxFileSize = options.maxFileSize ?? config.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+    for await (const { chunk, old } of changeChunks(repo, changes, ctx, maxFileSize)) {
+      if (!chunk) continue;
+      const opts = { ...detectOptions, path: chunk.provenance.path };
+      const before = old ? new Set(detect(old, ruleSet, opts).map((m) => m.secret)) : null;
+      const matches = detect(chunk.data, ruleSet, opts).filter((m) => !before?.has(m.secret) && !allowRegexes.some((re) => re.test(m.secret)));
+      for (const o of occurrencesOf(chunk, matches, ruleSet.byId, findingOptions)) {
+        if (allowIds.has(o.finding.secretId) || options.baseline?.has(o.finding.secretId)) suppressed++;
+        else found.push(o);
+      }
+    }
+    return found;
+  };
+
+  const incremental = options.staged || options.range || options.since;
   for (const target of options.targets) {
+    if (incremental) {
+      const repo = target === '-' ? null : await topLevel(resolve(target));
+      if (!repo) throw new ConfigError(`${target}: --staged, --range and --since need a git repository`);
+      try {
+        if (options.staged) {
+          const changes = await stagedChanges(repo);
+          if (changes.length === 0) ctx.warn(`${repo}: nothing is staged; nothing to scan`);
+          occurrences.push(...(await scanChanges(repo, changes)));
+        } else {
+          const revs = options.range ? await resolveRange(repo, options.range, ctx) : await resolveSince(repo, options.since!);
+          const count = Number((await git(repo, ['rev-list', '--count', ...revs])).trim());
+          commitsWalked += count;
+          if (count === 0) ctx.warn(`${options.range ? `range ${options.range}` : `--since ${options.since}`}: no commits selected; nothing to scan`);
+          occurrences.push(...(await scanChanges(repo, commitChanges(repo, revs, ctx))));
+        }
+      } catch (e) {
+        throw new ConfigError((e as Error).message);
+      }
+      continue;
+    }
     const repo = target !== '-' && options.history !== false ? await historyRoot(target) : null;
     if (!repo) {
       occurrences.push(...(await scanChunks(chunksOf(target, ctx, options, config))));

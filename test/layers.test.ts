@@ -12,7 +12,7 @@ const ALLOWED: Record<string, string[]> = {
   detect: ['core', 'detect', 'rules'],
   analyze: ['core', 'analyze'],
   report: ['core', 'report'],
-  cli: ['cli', 'core', 'report', 'rules', 'config', 'scan', 'version'],
+  cli: ['cli', 'core', 'sources', 'report', 'rules', 'config', 'scan', 'version'],
 };
 
 function files(dir: string): string[] {

@@ -1,6 +1,6 @@
 import { buildLineIndex } from '../core/lines.js';
 import { occurrenceId, secretId } from '../core/identity.js';
-import { redact, redactIn } from '../core/redact.js';
+import { redact } from '../core/redact.js';
 import type { Chunk, Finding, Match, Rule, Secret } from '../core/types.js';
 
 /** A match with its place, before redaction. Holds the raw secret: lives in memory only. */
@@ -20,6 +20,21 @@ export interface FindingOptions {
 /** Longest matched text shown in a finding's `match`; minified lines would otherwise fill the report. */
 const MAX_MATCH_TEXT = 240;
 
+/**
+ * The matched text with the secret's span replaced by its redacted form, cut to MAX_MATCH_TEXT around it.
+ * Redaction works on the span, not by searching for the value: a secret longer than the excerpt would
+ * otherwise survive in part. A decoded secret's span is the encoded text: it is redacted whole.
+ */
+function matchText(data: Buffer, m: Match, reveal: boolean): string {
+  const before = data.toString('utf8', Math.max(m.matchStart, m.start - MAX_MATCH_TEXT / 2), m.start);
+  const after = data.toString('utf8', m.end, Math.min(m.matchEnd, m.end + MAX_MATCH_TEXT / 2));
+  if (reveal) {
+    const secret = data.toString('utf8', m.start, Math.min(m.end, m.start + MAX_MATCH_TEXT));
+    return before + secret + (m.end - m.start > MAX_MATCH_TEXT ? '…' : '') + after;
+  }
+  return before + redact(data.toString('utf8', m.start, Math.min(m.end, m.start + 64))) + after;
+}
+
 /** Matches of one chunk → occurrences with line/column, built once per chunk that has matches. */
 export function occurrencesOf(chunk: Chunk, matches: Match[], rules: Map<string, Rule>, options: FindingOptions): Occurrence[] {
   if (matches.length === 0) return [];
@@ -29,9 +44,7 @@ export function occurrencesOf(chunk: Chunk, matches: Match[], rules: Map<string,
     const rule = rules.get(match.ruleId)!;
     const start = lines.position(match.start);
     const end = lines.position(match.end);
-    let text = chunk.data.toString('utf8', match.matchStart, Math.min(match.matchEnd, match.matchStart + MAX_MATCH_TEXT));
-    if (match.decodedFrom.length > 0) text = chunk.data.toString('utf8', match.start, Math.min(match.end, match.start + MAX_MATCH_TEXT));
-    const shown = options.reveal ? text : redactIn(text, match.secret);
+    const text = matchText(chunk.data, match, options.reveal);
     const finding: Finding = {
       id: occurrenceId([match.ruleId, p.source, p.repo, p.path, p.commit, match.start, match.end]),
       secretId: secretId(match.secret, options.idKey),
@@ -50,8 +63,7 @@ export function occurrencesOf(chunk: Chunk, matches: Match[], rules: Map<string,
       author: p.author ?? null,
       date: p.date ?? null,
       secret: options.reveal ? match.secret : redact(match.secret),
-      // A decoded secret is not visible in the text: never print the encoded form in full either.
-      match: match.decodedFrom.length > 0 && !options.reveal ? redact(text) : shown,
+      match: text,
       decodedFrom: match.decodedFrom,
       ...(p.blobId ? { blobId: p.blobId } : {}),
     };

@@ -27,8 +27,25 @@ program
   .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
   .option('--max-decode-depth <n>', 'decode base64/hex/percent segments this deep (default 2)')
   .option('--no-color', 'no ANSI colours in text output')
+  .option('--no-history', "scan a repository's working tree only, not its git history")
+  .option('--refs <ref...>', 'git refs whose history is scanned (default: all)')
+  .option('--staged', 'scan what is staged (pre-commit): new secrets in the index against HEAD')
+  .option('--range <A..B>', 'scan what the commits in A..B introduced (pull requests, pre-push)')
+  .option('--since <date|rev>', 'scan what commits after a date or commit introduced')
   .action(async (paths: string[], flags: ScanFlags) => {
     process.exitCode = await scanCommand(paths, flags);
+  });
+
+program
+  .command('hook')
+  .description('Git hooks')
+  .command('install')
+  .description('Write .git/hooks/pre-commit to run `sprawl scan --staged`')
+  .argument('[repo]', 'repository', '.')
+  .option('--force', 'replace an existing pre-commit hook')
+  .action(async (repo: string, o: { force?: boolean }) => {
+    const { installHook } = await import('./hook-command.js');
+    process.exitCode = await installHook(repo, o.force === true);
   });
 
 const rules = program.command('rules').description('Work with detection rules');

@@ -14,6 +14,11 @@ export interface ScanFlags {
   maxFileSize?: string;
   maxDecodeDepth?: string;
   color?: boolean;
+  history?: boolean;
+  refs?: string[];
+  staged?: boolean;
+  range?: string;
+  since?: string;
 }
 
 export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
@@ -22,6 +27,7 @@ export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
 export async function scanCommand(targets: string[], flags: ScanFlags): Promise<number> {
   const format = (flags.format ?? (flags.output ? formatFromPath(flags.output) : undefined) ?? 'text') as FormatName;
   if (!(format in FORMATS)) throw new ConfigError(`unknown format '${flags.format}' (known: ${Object.keys(FORMATS).join(', ')})`);
+  if ([flags.staged, flags.range, flags.since].filter(Boolean).length > 1) throw new ConfigError('--staged, --range and --since are exclusive: give one');
   const findingsExit = flags.exitCode === undefined ? EXIT.findings : Number(flags.exitCode);
   if (!Number.isInteger(findingsExit) || findingsExit < 0 || findingsExit > 255) throw new ConfigError(`--exit-code must be an integer from 0 to 255`);
   let maxDecodeDepth: number | undefined;
@@ -37,6 +43,11 @@ export async function scanCommand(targets: string[], flags: ScanFlags): Promise<
     reveal: flags.reveal === true,
     maxFileSize: flags.maxFileSize ? parseSize(flags.maxFileSize, '--max-file-size') : undefined,
     maxDecodeDepth,
+    history: flags.history,
+    refs: flags.refs,
+    staged: flags.staged,
+    range: flags.range,
+    since: flags.since,
   });
   const color = flags.color !== false && !flags.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const text = FORMATS[format](report, { color });

@@ -6,9 +6,3 @@ export function redact(secret: string): string {
   if (secret.length >= 12) return secret.slice(0, 4) + '*****';
   return '*****';
 }
-
-/** Replaces every occurrence of `secret` in `text` with its redacted form. */
-export function redactIn(text: string, secret: string): string {
-  if (secret.length === 0) return text;
-  return text.split(secret).join(redact(secret));
-}

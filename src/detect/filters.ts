@@ -20,7 +20,15 @@ const DOCUMENTED_EXAMPLES = new Set([
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
   'xoxb-not-a-real-token-this-will-not-work',
   'gho_16C7e42F292c6912E7710c838347Ae178B4a',
+  // Public, fixed keys of local emulators, printed in Microsoft's docs and committed to countless repos.
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==', // Azurite storage
+  'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==', // Cosmos DB emulator
+  // age's own test-suite identity (filippo.io/age testdata).
+  'AGE-SECRET-KEY-1XMWWC06LY3EE5RYTXM9MFLAZ2U56JJJ36S0MYPDRWSVLUL66MV4QX3S7F6',
 ]);
+
+/** For long secrets (PEM blocks, session tokens), only unmistakable stand-ins: random base64 holds `xxxx` often enough. */
+const LONG_PLACEHOLDER_WORDS = ['example', 'placeholder', 'redacted', 'your_', 'insert_', '<secret>', '<token>', '•••', '.....'];
 
 /** Words that mark a value as a stand-in. Matched case-insensitively as substrings. */
 const PLACEHOLDER_WORDS = [
@@ -42,7 +50,7 @@ export function placeholderReason(secret: string): string | null {
   if (TEMPLATE.test(secret)) return 'template expression';
   if (REFERENCE.test(secret)) return 'variable reference';
   const lower = secret.toLowerCase();
-  for (const w of PLACEHOLDER_WORDS) if (lower.includes(w)) return `placeholder word '${w}'`;
+  for (const w of secret.length <= 100 ? PLACEHOLDER_WORDS : LONG_PLACEHOLDER_WORDS) if (lower.includes(w)) return `placeholder word '${w}'`;
   // Long secrets (PEM blocks, JWTs) legitimately hold runs such as AAAAAAAA in their base64.
   if (secret.length <= 100) {
     if (/(.)\1{7,}/.test(secret)) return 'long run of one character';

@@ -1,0 +1,211 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scan } from '../src/scan.js';
+import { CLI, sprawl } from './helpers/cli.js';
+import { makeRepo } from './helpers/git.js';
+import { fakeChecksummedToken } from './helpers/tokens.js';
+
+const tok = (seed: string) => fakeChecksummedToken('ghp', seed);
+
+describe('git history', () => {
+  it('finds a secret that was added then deleted, only in history, at its introducing commit', async () => {
+    const r = makeRepo();
+    const added = r.commit('add config', { '.env': `GH_TOKEN=${tok('del')}\n`, 'README.md': '# app\n' }, '2024-01-02T10:00:00Z', 'Bob Builder');
+    r.commit('remove secret', { '.env': null }, '2024-02-01T10:00:00Z');
+    const report = await scan({ targets: [r.dir] });
+    expect(report.findings).toHaveLength(1);
+    expect(report.findings[0]).toMatchObject({ source: 'git', path: '.env', line: 1, column: 10, commit: added, author: 'Bob Builder <bob.builder@example.test>', date: '2024-01-02T10:00:00+00:00' });
+    expect(report.scan.stats.commitsWalked).toBe(2);
+  });
+
+  it('finds both values of a rotated secret, each with its own introducing commit', async () => {
+    const r = makeRepo();
+    const c1 = r.commit('v1', { 'deploy/config.yml': `token: ${tok('rot-1')}\n` }, '2024-01-01T00:00:00Z');
+    const c2 = r.commit('rotate', { 'deploy/config.yml': `token: ${tok('rot-2')}\n` }, '2024-06-01T00:00:00Z');
+    const report = await scan({ targets: [r.dir] });
+    expect(report.secrets).toHaveLength(2);
+    const git = report.findings.filter((f) => f.source === 'git');
+    expect(git.map((f) => f.commit).sort()).toEqual([c1, c2].sort());
+    // The current value is also in the working tree: one secret, two occurrences.
+    const current = report.secrets.find((s) => s.occurrences === 2);
+    expect(current).toBeDefined();
+  });
+
+  it('finds secrets only on an unmerged branch, or only in a tag', async () => {
+    const r = makeRepo();
+    r.commit('init', { 'a.txt': 'hello\n' }, '2024-01-01T00:00:00Z');
+    r.git('checkout', '-q', '-b', 'feature/wip');
+    const onBranch = r.commit('wip', { 'wip.env': `T=${tok('branch')}\n` }, '2024-01-02T00:00:00Z');
+    r.git('checkout', '-q', 'main');
+    r.git('checkout', '-q', '--detach');
+    const tagged = r.commit('release', { 'release.env': `T=${tok('tag')}\n` }, '2024-01-03T00:00:00Z');
+    r.git('tag', 'v1.0.0');
+    r.git('checkout', '-q', 'main');
+    const report = await scan({ targets: [r.dir] });
+    expect(report.findings.map((f) => [f.path, f.commit]).sort()).toEqual([['release.env', tagged], ['wip.env', onBranch]].sort());
+    // Narrowing the refs narrows what is scanned.
+    const mainOnly = await scan({ targets: [r.dir], refs: ['main'] });
+    expect(mainOnly.findings).toEqual([]);
+  });
+
+  it('attributes a merged secret to the branch commit, and links the working-tree copy to it', async () => {
+    const r = makeRepo();
+    r.commit('init', { 'a.txt': 'hello\n' }, '2024-01-01T00:00:00Z');
+    r.git('checkout', '-q', '-b', 'feature');
+    const feat = r.commit('add key', { 'svc/.env': `T=${tok('merge')}\n` }, '2024-01-05T00:00:00Z', 'Carol Coder');
+    r.git('checkout', '-q', 'main');
+    r.commit('main work', { 'b.txt': 'b\n' }, '2024-01-06T00:00:00Z');
+    r.git('-c', 'user.name=M', '-c', 'user.email=m@example.test', 'merge', '-q', '--no-ff', '-m', 'merge feature', 'feature');
+    const report = await scan({ targets: [r.dir] });
+    expect(report.secrets).toHaveLength(1);
+    expect(report.secrets[0]!.occurrences).toBe(2);
+    const byKind = Object.fromEntries(report.findings.map((f) => [f.source, f]));
+    expect(byKind.git).toMatchObject({ commit: feat, path: 'svc/.env', author: 'Carol Coder <carol.coder@example.test>' });
+    expect(byKind.file).toMatchObject({ path: 'svc/.env', commit: null });
+    expect(report.scan.stats.blobsScanned).toBeGreaterThan(0);
+  });
+
+  it('reports a renamed blob once, at its first introduction, listing the later path', async () => {
+    const r = makeRepo();
+    const first = r.commit('add', { 'old/name.env': `T=${tok('rename')}\n` }, '2024-01-01T00:00:00Z');
+    r.git('mv', 'old/name.env', 'new.env');
+    const moved = r.commit('move', {}, '2024-02-01T00:00:00Z');
+    const report = await scan({ targets: [r.dir], history: true });
+    const git = report.findings.filter((f) => f.source === 'git');
+    expect(git).toHaveLength(1);
+    expect(git[0]).toMatchObject({ commit: first, path: 'old/name.env' });
+    expect(git[0]!.alsoIntroduced).toEqual([expect.objectContaining({ commit: moved, path: 'new.env' })]);
+  });
+
+  it('skips binary blobs with a count', async () => {
+    const r = makeRepo();
+    r.commit('bin', { 'logo.png': Buffer.concat([Buffer.from([0x89, 0x50, 0, 0]), Buffer.from(tok('bin'))]) }, '2024-01-01T00:00:00Z');
+    r.commit('rm', { 'logo.png': null }, '2024-01-02T00:00:00Z');
+    const report = await scan({ targets: [r.dir] });
+    expect(report.findings).toEqual([]);
+    expect(report.scan.stats.skipped.binary).toBe(1);
+  });
+
+  it('goes on past a missing object, with a warning and a count', async () => {
+    const r = makeRepo();
+    r.commit('a', { 'lost.txt': 'this blob will vanish\n', 'kept.env': `T=${tok('missing')}\n` }, '2024-01-01T00:00:00Z');
+    const oid = r.git('rev-parse', 'HEAD:lost.txt');
+    rmSync(join(r.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2)));
+    rmSync(join(r.dir, 'lost.txt'));
+    const report = await scan({ targets: [r.dir] });
+    expect(report.findings.some((f) => f.path === 'kept.env')).toBe(true);
+    expect(report.scan.stats.skipped['missing-object']).toBeGreaterThanOrEqual(1);
+    expect(report.scan.warnings.join('\n')).toContain(oid);
+  });
+
+  it('scans a shallow clone and says the history is cut', async () => {
+    const r = makeRepo();
+    r.commit('old', { 'old.env': `T=${tok('shallow-old')}\n` }, '2024-01-01T00:00:00Z');
+    r.commit('rm', { 'old.env': null }, '2024-01-02T00:00:00Z');
+    r.commit('new', { 'new.env': `T=${tok('shallow-new')}\n` }, '2024-01-03T00:00:00Z');
+    const clone = `${r.dir}-shallow`;
+    execFileSync('git', ['clone', '-q', '--depth', '1', `file://${r.dir}`, clone]);
+    const report = await scan({ targets: [clone] });
+    expect(report.findings.map((f) => f.path)).toContain('new.env');
+    expect(report.findings.map((f) => f.path)).not.toContain('old.env');
+    expect(report.scan.warnings.join('\n')).toMatch(/shallow clone/);
+  });
+
+  it('handles an empty repository', async () => {
+    const r = makeRepo();
+    const report = await scan({ targets: [r.dir] });
+    expect(report.findings).toEqual([]);
+    expect(sprawl(['scan', r.dir]).code).toBe(0);
+  });
+
+  it('--no-history scans the working tree only', async () => {
+    const r = makeRepo();
+    r.commit('add', { '.env': `T=${tok('nohist')}\n` }, '2024-01-01T00:00:00Z');
+    r.commit('rm', { '.env': null }, '2024-01-02T00:00:00Z');
+    expect((await scan({ targets: [r.dir], history: false })).findings).toEqual([]);
+    expect(sprawl(['scan', r.dir, '--no-history']).code).toBe(0);
+    expect(sprawl(['scan', r.dir]).code).toBe(1);
+  });
+});
+
+describe('incremental scans', () => {
+  const build = () => {
+    const r = makeRepo();
+    const c1 = r.commit('one', { 'a.env': `T=${tok('inc-1')}\n` }, '2024-01-01T00:00:00Z');
+    const c2 = r.commit('two', { 'b.env': `T=${tok('inc-2')}\n`, 'a.env': `T=${tok('inc-1')}\n# touched\n` }, '2024-03-01T00:00:00Z');
+    const c3 = r.commit('three', { 'c.env': `T=${tok('inc-3')}\n` }, '2024-06-01T00:00:00Z');
+    return { r, c1, c2, c3 };
+  };
+
+  it('--range reports only what the commits in the range introduced', async () => {
+    const { r, c1, c2, c3 } = build();
+    const report = await scan({ targets: [r.dir], range: `${c1}..${c3}` });
+    // a.env was touched in c2 but its secret is older: not introduced by the range.
+    expect(report.findings.map((f) => [f.path, f.commit])).toEqual([['b.env', c2], ['c.env', c3]]);
+    expect(report.scan.stats.commitsWalked).toBe(2);
+  });
+
+  it('--range with equal ends scans that commit and says so; an all-zero base scans the new branch', async () => {
+    const { r, c3 } = build();
+    const same = await scan({ targets: [r.dir], range: `${c3}..${c3}` });
+    expect(same.findings.map((f) => f.path)).toEqual(['c.env']);
+    expect(same.scan.warnings.join('\n')).toMatch(/same commit/);
+    const fresh = await scan({ targets: [r.dir], range: `${'0'.repeat(40)}..${c3}` });
+    expect(fresh.findings.map((f) => f.path).sort()).toEqual(['a.env', 'b.env', 'c.env']);
+    expect(fresh.scan.warnings.join('\n')).toMatch(/new branch/);
+  });
+
+  it('--since takes a date or a commit', async () => {
+    const { r, c2 } = build();
+    expect((await scan({ targets: [r.dir], since: '2024-05-01' })).findings.map((f) => f.path)).toEqual(['c.env']);
+    expect((await scan({ targets: [r.dir], since: c2 })).findings.map((f) => f.path)).toEqual(['c.env']);
+  });
+
+  it('an unknown range end is a clear error', () => {
+    const { r } = build();
+    const out = sprawl(['scan', r.dir, '--range', 'nope..HEAD']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/'nope' is not a commit/);
+  });
+});
+
+describe('pre-commit', () => {
+  it('--staged reports new secrets at their staged line, and works before the first commit', () => {
+    const r = makeRepo();
+    writeFileSync(join(r.dir, 'app.env'), `# config\nTOKEN=${tok('staged-1')}\n`);
+    r.git('add', 'app.env');
+    const out = sprawl(['scan', '--staged', r.dir, '-f', 'json']);
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout).findings[0]).toMatchObject({ path: 'app.env', line: 2 });
+  });
+
+  it('the installed hook blocks a commit that adds a secret, and lets through an allowed one', () => {
+    const r = makeRepo();
+    r.commit('init', { 'README.md': '# app\n' }, '2024-01-01T00:00:00Z');
+    expect(sprawl(['hook', 'install', r.dir]).code).toBe(0);
+    const hook = join(r.dir, '.git', 'hooks', 'pre-commit');
+    expect(existsSync(hook)).toBe(true);
+    expect(readFileSync(hook, 'utf8')).toContain(CLI);
+    const env = { ...process.env, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@example.test', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@example.test', NO_COLOR: '1' };
+    writeFileSync(join(r.dir, 'leak.env'), `TOKEN=${tok('hook-1')}\n`);
+    r.git('add', 'leak.env');
+    const blocked = spawnSync('git', ['-C', r.dir, 'commit', '-m', 'leak'], { encoding: 'utf8', env });
+    expect(blocked.status).not.toBe(0);
+    expect(blocked.stdout + blocked.stderr).toContain('leak.env:1:7');
+    expect(blocked.stdout + blocked.stderr).not.toContain(tok('hook-1'));
+    writeFileSync(join(r.dir, 'leak.env'), `TOKEN=${tok('hook-1')} # sprawl:allow test fixture\n`);
+    r.git('add', 'leak.env');
+    const allowed = spawnSync('git', ['-C', r.dir, 'commit', '-m', 'allowed'], { encoding: 'utf8', env });
+    expect(allowed.status).toBe(0);
+  });
+
+  it('a pre-existing secret in a file touched by the change does not block', () => {
+    const r = makeRepo();
+    r.commit('old', { 'cfg.env': `TOKEN=${tok('old-secret')}\n` }, '2024-01-01T00:00:00Z');
+    writeFileSync(join(r.dir, 'cfg.env'), `TOKEN=${tok('old-secret')}\nDEBUG=1\n`);
+    r.git('add', 'cfg.env');
+    expect(sprawl(['scan', '--staged', r.dir]).code).toBe(0);
+  });
+});
