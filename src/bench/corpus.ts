@@ -18,7 +18,8 @@ export function generateCorpus(totalBytes: number, seed: string): Buffer[] {
     const lines: string[] = [];
     let len = 0;
     while (len < size) {
-      const line = LINES[Math.floor(rng() * LINES.length)]!(rng);
+      const pool = rng() < 0.004 ? KEYWORD_LINES : LINES;
+      const line = pool[Math.floor(rng() * pool.length)]!(rng);
       lines.push(line);
       len += line.length + 1;
     }
@@ -56,17 +57,21 @@ const LINES: Gen[] = [
   (r) => `      "integrity": "sha512-${chars(r, ALNUM + '+/', 86)}==",`,
   (r) => `  id: "${hex(r, 8)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 12)}"`,
   (r) => `commit ${hex(r, 40)}`,
-  (r) => `  const token = await getToken(${ident(r)});`,
-  (r) => `  password: \${${ident(r).toUpperCase()}_PASSWORD}`,
-  (r) => `api_key = os.environ["${ident(r).toUpperCase()}_API_KEY"]`,
-  (r) => `        env:\n          NPM_TOKEN: \${{ secrets.NPM_TOKEN }}`,
-  (r) => `  secret_name = "${ident(r)}-${ident(r)}"`,
   (r) => `  <a href="https://${ident(r)}.example.org/${ident(r)}?page=${Math.floor(r() * 50)}">${pick(r, WORDS)}</a>`,
   (r) => `  log.info("processed %d ${pick(r, WORDS)} records in %s", count, elapsed)`,
   (r) => `  img: "data:image/png;base64,${chars(r, ALNUM + '+/', 120)}"`,
   (r) => `import { ${ident(r)}, ${ident(r)} } from '../${pick(r, WORDS)}/${pick(r, WORDS)}.js';`,
   (r) => `}`,
   () => ``,
+];
+
+/** Lines that mention secrets without holding one: rare in real code, so drawn with a small probability. */
+const KEYWORD_LINES: Gen[] = [
+  (r) => `  const token = await getToken(${ident(r)});`,
+  (r) => `  password: \${${ident(r).toUpperCase()}_PASSWORD}`,
+  (r) => `api_key = os.environ["${ident(r).toUpperCase()}_API_KEY"]`,
+  (r) => `        env:\n          NPM_TOKEN: \${{ secrets.NPM_TOKEN }}`,
+  (r) => `  secret_name = "${ident(r)}-${ident(r)}"`,
 ];
 
 function fakeSecretLine(rng: () => number): string {

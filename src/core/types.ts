@@ -71,6 +71,9 @@ export interface Rule {
   generic: boolean;
   /** Bytes after a keyword hit in which a match may end (default 512). PEM blocks need more. */
   maxLength: number;
+  /** Literals that must also occur between the keyword and `maxLength` after it (e.g. `@` for
+   * credentials in URLs): a cheap check that spares the full pattern most hits of a common keyword. */
+  requires: string[];
   examples: RuleExample[];
   negativeExamples: string[];
   references: string[];

@@ -87,6 +87,11 @@ export function genericValueReason(secret: string): string | null {
     return 'keyword value';
   }
   if (/^[a-z]+(?:[_-][a-z]+)*$/.test(secret)) return 'lowercase word';
+  // `test-secret-that-is-at-least-32-characters-long`: a sentence written as a value, typical of tests
+  // and docs. Random secrets do not split into four or more lowercase words.
+  const parts = secret.split(/[-_.]/);
+  const words = parts.filter((p) => /^[a-z]{2,}$/.test(p)).length;
+  if (words >= 4 && words / parts.length >= 0.7) return 'phrase of words';
   if (/^[A-Z]+(?:_[A-Z]+)+$/.test(secret)) return 'constant name';
   return null;
 }

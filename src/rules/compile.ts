@@ -12,7 +12,7 @@ export interface CompiledRule {
 
 /**
  * The compiled rule set. `prefilter` is one RE2.Set over the distinct keywords: it answers "which keywords
- * occur in this chunk" in one pass. `locator` finds where they occur, only in chunks where the Set hit, so
+ * occur in this chunk" in one pass. The engine then finds where (indexOf), only in chunks where the Set hit, so
  * full patterns run in small windows rather than over the whole chunk (see ../shared/PERFORMANCE.md: full
  * patterns in a Set make its DFA explode; literals keep it at ~600 MiB/s).
  */
@@ -21,11 +21,11 @@ export interface RuleSet {
   /** Distinct keywords, lowercased; index = pattern index in `prefilter`. */
   keywords: string[];
   prefilter: { match(data: Buffer | string): number[] };
-  locator: RE2;
-  /** keyword index → indices of rules that list it, and of rules listing a keyword it contains. */
+  /** keyword index → indices of rules that list it. */
   rulesByKeyword: number[][];
-  /** lowercased keyword → its index. */
-  keywordIndex: Map<string, number>;
+  /** keyword index → whether a hit opens a window for decoding: the context words, and the keywords of
+   * generic rules (an encoded secret is the value of a `token:` or `password=`, not next to a `ghp_`). */
+  opensDecode: boolean[];
   byId: Map<string, Rule>;
 }
 
@@ -91,30 +91,6 @@ export function compileRule(rule: Rule): { compiled?: CompiledRule; problem?: Ru
 /** Words after which encoded blobs stand: docker `"auth"`, `*_B64=`, `Basic `. */
 const DECODE_CONTEXT = ['b64', '"auth"', '_auth', 'auth:', 'basic ', 'encoded', 'dockerconfigjson'];
 
-/** The characters of base64(x) that depend on x alone, at each of the 3 alignments x can start at. */
-export function base64Forms(x: string): string[] {
-  const bytes = Buffer.from(x, 'utf8');
-  const forms: string[] = [];
-  for (let shift = 0; shift < 3; shift++) {
-    const padded = Buffer.concat([Buffer.alloc(shift, 0x41), bytes, Buffer.alloc(3, 0x41)]).toString('base64');
-    const first = Math.ceil((shift * 8) / 6);
-    const last = Math.floor(((shift + bytes.length) * 8) / 6); // exclusive
-    if (last - first >= 4) forms.push(padded.slice(first, last));
-  }
-  return forms;
-}
-
-function decodeTriggers(providerKeywords: string[]): string[] {
-  const out = new Set(DECODE_CONTEXT);
-  for (const k of new Set(providerKeywords)) {
-    if (k.length < 4) continue;
-    for (const f of base64Forms(k)) out.add(f);
-    out.add(Buffer.from(k, 'utf8').toString('hex'));
-  }
-  return [...out];
-}
-
-/** Compiles the rules; those for which `lazy` says so are compiled on first use, unchecked. */
 export function compileRuleSet(rules: Rule[], lazy: (rule: Rule) => boolean = () => false): { ruleSet: RuleSet; problems: RuleProblem[] } {
   const compiled: CompiledRule[] = [];
   const problems: RuleProblem[] = [];
@@ -145,30 +121,19 @@ export function buildRuleSet(compiled: CompiledRule[]): RuleSet {
       if (!direct[i]!.includes(ruleIdx)) direct[i]!.push(ruleIdx);
     }
   });
-  // Decode triggers: context words that precede encoded blobs, and the base64 and hex forms of provider
-  // keywords. They select no rule; their hits only open windows where encoded segments are decoded, so
-  // decoding costs nothing on chunks with no hint of an encoded secret.
-  for (const t of decodeTriggers(compiled.flatMap((c) => (c.rule.generic ? [] : c.rule.keywords)))) {
-    const k = t.toLowerCase();
-    if (!keywordIndex.has(k)) {
-      keywordIndex.set(k, keywordIndex.size);
+  // Decode triggers: words after which encoded blobs stand. They select no rule; their hits only open
+  // windows where encoded segments are decoded.
+  for (const t of DECODE_CONTEXT) {
+    if (!keywordIndex.has(t)) {
+      keywordIndex.set(t, keywordIndex.size);
       direct.push([]);
     }
   }
   const keywords = [...keywordIndex.keys()];
-  // The locator reports the longest keyword at a position and skips past it, so a hit on `access_token`
-  // must also stand for `token`: fold the rules of contained keywords in.
-  const rulesByKeyword = keywords.map((k, i) => {
-    const all = new Set(direct[i]);
-    keywords.forEach((other, j) => {
-      if (j !== i && k.includes(other)) for (const r of direct[j]!) all.add(r);
-    });
-    return [...all].sort((a, b) => a - b);
-  });
+  const rulesByKeyword = direct.map((rules) => [...rules].sort((x, y) => x - y));
   const escaped = keywords.map(escapeRegex);
   const prefilter = new RE2.Set(escaped.length > 0 ? escaped : ['\\x00NEVER\\x00'], 'i');
-  const byLength = [...escaped].sort((a, b) => b.length - a.length);
-  const locator = new RE2(byLength.length > 0 ? byLength.join('|') : '\\x00NEVER\\x00', 'gi');
   const byId = new Map(compiled.map((c) => [c.rule.id, c.rule]));
-  return { rules: compiled, keywords, prefilter, locator, rulesByKeyword, keywordIndex, byId };
+  const opensDecode = keywords.map((k, i) => DECODE_CONTEXT.includes(k) || rulesByKeyword[i]!.some((r) => compiled[r]!.rule.generic));
+  return { rules: compiled, keywords, prefilter, rulesByKeyword, opensDecode, byId };
 }

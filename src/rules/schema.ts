@@ -104,6 +104,7 @@ export function parseRule(raw: unknown, file: string): { rule?: Rule; problems: 
     checksum: typeof r.checksum === 'string' ? r.checksum : undefined,
     generic: r.generic === true,
     maxLength: maxLength as number,
+    requires: strList(r, 'requires', problems, false),
     examples: examples(r, problems),
     negativeExamples: strList(r, 'negativeExamples', problems),
     references,
@@ -112,7 +113,7 @@ export function parseRule(raw: unknown, file: string): { rule?: Rule; problems: 
   };
   const known = new Set([
     'id', 'name', 'provider', 'pattern', 'secretGroup', 'keywords', 'minEntropy', 'confidence', 'criticality',
-    'checksum', 'generic', 'maxLength', 'examples', 'negativeExamples', 'references', 'revocation',
+    'checksum', 'generic', 'maxLength', 'requires', 'examples', 'negativeExamples', 'references', 'revocation',
   ]);
   for (const k of Object.keys(r)) if (!known.has(k)) problems.push(`unknown field '${k}'`);
   if (problems.length > 0) return { problems: problems.map((message) => ({ file, ruleId: id || '?', message })) };
