@@ -2,14 +2,14 @@ import { basename } from 'node:path';
 import type { Chunk } from '../../core/types.js';
 import type { SourceContext } from '../context.js';
 import { catFileBatch } from './catfile.js';
-import { git, gitLines, gitMaybe, isZeroOid } from './repo.js';
+import { git, gitLines, gitMaybe, isZeroOid, LOG_FORMAT, parseLogHeader, type CommitInfo } from './repo.js';
 
 /** A blob that a commit (or the index) writes at a path, with the blob it replaced there, if any. */
 export interface Change {
   path: string;
   newOid: string;
   oldOid: string | null;
-  commit: { commit: string; date: string; author: string; authorEmail: string } | null;
+  commit: CommitInfo | null;
 }
 
 const ZERO = /^0+$/;
@@ -40,16 +40,15 @@ export async function stagedChanges(repo: string): Promise<Change[]> {
 
 /** The changes the commits selected by `revs` (git rev-list syntax) introduce, streamed, newest first. */
 export async function* commitChanges(repo: string, revs: string[], ctx: SourceContext): AsyncIterable<Change> {
-  const { lines, done } = gitLines(repo, ['log', ...revs, '--raw', '-z', '--no-abbrev', '-M', '--format=%x01%H%x1f%aI%x1f%an%x1f%ae']);
+  const { lines, done } = gitLines(repo, ['log', ...revs, '--raw', '-z', '--no-abbrev', '-M', LOG_FORMAT]);
   let commit: Change['commit'] = null;
   for await (const line of lines) {
     const fields = line.split('\0');
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
-      if (f.startsWith('\x01')) {
-        const [c, date, author, email] = f.slice(1).split('\x1f');
-        commit = { commit: c!, date: date!, author: author!, authorEmail: email! };
-      } else if (f.startsWith(':') && commit) {
+      const header = parseLogHeader(f);
+      if (header) commit = header;
+      else if (f.startsWith(':') && commit) {
         const out: Change[] = [];
         i = parseRaw(fields, i, commit, out);
         yield* out;

@@ -1,4 +1,4 @@
-import { gitLines } from './repo.js';
+import { gitLines, LOG_FORMAT, parseLogHeader, type CommitInfo } from './repo.js';
 
 /** A commit whose diff adds a blob at a path (or removes it). */
 export interface BlobEvent {
@@ -31,18 +31,18 @@ export async function blobHistories(repo: string, oids: Set<string>, refs: strin
     if (!h) histories.set(oid, (h = { introduced: [], removed: [] }));
     return h;
   };
-  const { lines, done } = gitLines(repo, ['log', ...refs, '--raw', '--no-abbrev', '--no-renames', '-z', '--format=%x01%H%x1f%aI%x1f%an%x1f%ae']);
+  const { lines, done } = gitLines(repo, ['log', ...refs, '--raw', '--no-abbrev', '--no-renames', '-z', LOG_FORMAT]);
   let commits = 0;
-  let current: Omit<BlobEvent, 'path'> | null = null;
+  let current: CommitInfo | null = null;
   // With -z, raw entries are NUL-separated: ":modes oids status\0path\0"; readline splits on \n only,
   // and the commit header starts with \x01 after a newline.
   for await (const line of lines) {
     const fields = line.split('\0');
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
-      if (f.startsWith('\x01')) {
-        const [commit, date, author, email] = f.slice(1).split('\x1f');
-        current = { commit: commit!, date: date!, author: author!, authorEmail: email! };
+      const header = parseLogHeader(f);
+      if (header) {
+        current = header;
         commits++;
         continue;
       }

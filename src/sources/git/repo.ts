@@ -59,3 +59,22 @@ export function gitLines(repo: string, args: string[]): { lines: AsyncIterable<s
 export function isZeroOid(rev: string): boolean {
   return /^0{40}$|^0{64}$/.test(rev);
 }
+
+/** The commit fields `git log` prints with LOG_FORMAT. */
+export interface CommitInfo {
+  commit: string;
+  /** ISO-8601 author date, with the author's offset. */
+  date: string;
+  author: string;
+  authorEmail: string;
+}
+
+/** `git log --format` that `parseLogHeader` reads: \x01 then fields split by \x1f. */
+export const LOG_FORMAT = '--format=%x01%H%x1f%aI%x1f%an%x1f%ae';
+
+/** A commit header field of `git log -z --raw` output, or null when the field is not one. */
+export function parseLogHeader(field: string): CommitInfo | null {
+  if (!field.startsWith('\x01')) return null;
+  const [commit, date, author, authorEmail] = field.slice(1).split('\x1f');
+  return { commit: commit!, date: date!, author: author!, authorEmail: authorEmail! };
+}
