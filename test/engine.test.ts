@@ -66,9 +66,9 @@ describe('engine', () => {
   });
 
   it('decodes hex and percent-encoding', () => {
-    expect(detectText(`token_hex=${Buffer.from(`t=${ghp}`).toString('hex')}`)[0]?.decodedFrom).toEqual(['hex']);
+    expect(detectText(`API_TOKEN=${Buffer.from(`t=${ghp}`).toString('hex')}`)[0]?.decodedFrom).toEqual(['hex']);
     const pct = encodeURIComponent(`{"t":"${ghp}"}`);
-    expect(detectText(`/oauth/callback?access_token=${pct}`).some((m) => m.secret === ghp)).toBe(true);
+    expect(detectText(`auth: ${pct}`).some((m) => m.secret === ghp)).toBe(true);
   });
 
   it('names a value by the provider rule when a generic rule also matches it', () => {

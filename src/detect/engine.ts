@@ -41,7 +41,11 @@ function detectAt(data: Buffer, rs: RuleSet, options: DetectOptions, depth: numb
     runRule(rs.rules[ruleIdx]!, data, spans, options, out);
   }
   // Inside decoded content every part may be encoded again: the whole buffer is a decode window.
-  const decodeWindows = depth < (options.maxDecodeDepth ?? 2) ? [0, data.length] : decode;
+  // Outside that, the values generic rules captured (`token: <base64>`, `password=<hex>`) and the text after
+  // context words (`_b64`, `"auth"`): an encoded secret is a value, so decoding costs nothing elsewhere.
+  if (depth < (options.maxDecodeDepth ?? 2)) decode.splice(0, decode.length, 0, data.length);
+  else for (const m of out) if (rs.byId.get(m.ruleId)?.generic) decode.push(m.start, m.end);
+  const decodeWindows = mergeSpans(decode);
   if (depth > 0 && decodeWindows.length > 0) {
     for (const seg of findEncodedSegments(data, budget, decodeWindows)) {
       for (const inner of detectAt(seg.decoded, rs, options, depth - 1, budget)) {
@@ -59,7 +63,7 @@ function detectAt(data: Buffer, rs: RuleSet, options: DetectOptions, depth: numb
   return out;
 }
 
-/** Bytes around any keyword hit (rule keywords and decode triggers) where encoded segments are looked for. */
+/** Bytes around a context word's hit (`_b64`, `"auth"`) where encoded segments are looked for. */
 const DECODE_BEFORE = 64;
 const DECODE_AFTER = 512;
 
@@ -101,7 +105,7 @@ function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): { 
     const rules = rs.rulesByKeyword[kw]!;
     for (let at = lower.indexOf(word); at !== -1; at = lower.indexOf(word, at + word.length)) {
       const end = at + word.length;
-      if (rs.opensDecode[kw]) decode.push(Math.max(0, at - DECODE_BEFORE), Math.min(n, end + DECODE_AFTER));
+      if (rs.decodeContext[kw]) decode.push(Math.max(0, at - DECODE_BEFORE), Math.min(n, end + DECODE_AFTER));
       for (const ruleIdx of rules) {
         const rule = rs.rules[ruleIdx]!.rule;
         if (skipGeneric && rule.generic) continue;
@@ -117,7 +121,7 @@ function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): { 
     }
   }
   for (const [ruleIdx, spans] of windows) windows.set(ruleIdx, mergeSpans(spans));
-  return { byRule: windows, decode: mergeSpans(decode) };
+  return { byRule: windows, decode };
 }
 
 function runRule(c: CompiledRule, data: Buffer, spans: number[], options: DetectOptions, out: Match[]): void {

@@ -23,9 +23,8 @@ export interface RuleSet {
   prefilter: { match(data: Buffer | string): number[] };
   /** keyword index → indices of rules that list it. */
   rulesByKeyword: number[][];
-  /** keyword index → whether a hit opens a window for decoding: the context words, and the keywords of
-   * generic rules (an encoded secret is the value of a `token:` or `password=`, not next to a `ghp_`). */
-  opensDecode: boolean[];
+  /** keyword index → whether it is a context word after which encoded blobs stand (opens a decode window). */
+  decodeContext: boolean[];
   byId: Map<string, Rule>;
 }
 
@@ -134,6 +133,6 @@ export function buildRuleSet(compiled: CompiledRule[]): RuleSet {
   const escaped = keywords.map(escapeRegex);
   const prefilter = new RE2.Set(escaped.length > 0 ? escaped : ['\\x00NEVER\\x00'], 'i');
   const byId = new Map(compiled.map((c) => [c.rule.id, c.rule]));
-  const opensDecode = keywords.map((k, i) => DECODE_CONTEXT.includes(k) || rulesByKeyword[i]!.some((r) => compiled[r]!.rule.generic));
-  return { rules: compiled, keywords, prefilter, rulesByKeyword, opensDecode, byId };
+  const decodeContext = keywords.map((k) => DECODE_CONTEXT.includes(k));
+  return { rules: compiled, keywords, prefilter, rulesByKeyword, decodeContext, byId };
 }
