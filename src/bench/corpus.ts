@@ -18,7 +18,10 @@ export function generateCorpus(totalBytes: number, seed: string): Buffer[] {
     const lines: string[] = [];
     let len = 0;
     while (len < size) {
-      const pool = rng() < 0.004 ? KEYWORD_LINES : LINES;
+      // Densities measured on real code (this project's node_modules, 56 MiB): ~300 URLs and ~400
+      // secret-ish words (`token`, `password`, ...) per MiB; lines average ~50 bytes.
+      const roll = rng();
+      const pool = roll < 0.006 ? KEYWORD_LINES : roll < 0.021 ? URL_LINES : roll < 0.041 ? BLOB_LINES : LINES;
       const line = pool[Math.floor(rng() * pool.length)]!(rng);
       lines.push(line);
       len += line.length + 1;
@@ -53,16 +56,24 @@ const LINES: Gen[] = [
   (r) => `        self.${ident(r)} = kwargs.get("${ident(r)}", ${Math.floor(r() * 1000)})`,
   (r) => `  ${ident(r)}: ${pick(r, ['true', 'false', String(Math.floor(r() * 100)), `"${ident(r)}"`])}`,
   (r) => `    "${ident(r)}": "${chars(r, ALNUM, 6 + Math.floor(r() * 10))}",`,
-  (r) => `      "resolved": "https://registry.npmjs.org/${ident(r)}/-/${ident(r)}-${Math.floor(r() * 9)}.${Math.floor(r() * 20)}.${Math.floor(r() * 9)}.tgz",`,
-  (r) => `      "integrity": "sha512-${chars(r, ALNUM + '+/', 86)}==",`,
   (r) => `  id: "${hex(r, 8)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 4)}-${hex(r, 12)}"`,
   (r) => `commit ${hex(r, 40)}`,
-  (r) => `  <a href="https://${ident(r)}.example.org/${ident(r)}?page=${Math.floor(r() * 50)}">${pick(r, WORDS)}</a>`,
   (r) => `  log.info("processed %d ${pick(r, WORDS)} records in %s", count, elapsed)`,
-  (r) => `  img: "data:image/png;base64,${chars(r, ALNUM + '+/', 120)}"`,
   (r) => `import { ${ident(r)}, ${ident(r)} } from '../${pick(r, WORDS)}/${pick(r, WORDS)}.js';`,
   (r) => `}`,
   () => ``,
+];
+
+/** Lockfile and asset lines: random base64, which makes the keyword Set work hardest. */
+const BLOB_LINES: Gen[] = [
+  (r) => `      "integrity": "sha512-${chars(r, ALNUM + '+/', 86)}==",`,
+  (r) => `  img: "data:image/png;base64,${chars(r, ALNUM + '+/', 120)}"`,
+];
+
+const URL_LINES: Gen[] = [
+  (r) => `      "resolved": "https://registry.npmjs.org/${ident(r)}/-/${ident(r)}-${Math.floor(r() * 9)}.${Math.floor(r() * 20)}.${Math.floor(r() * 9)}.tgz",`,
+  (r) => `  <a href="https://${ident(r)}.example.org/${ident(r)}?page=${Math.floor(r() * 50)}">${pick(r, WORDS)}</a>`,
+  (r) => `// See https://github.com/${ident(r)}/${ident(r)}/issues/${Math.floor(r() * 9000)}`,
 ];
 
 /** Lines that mention secrets without holding one: rare in real code, so drawn with a small probability. */

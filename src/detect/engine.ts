@@ -82,14 +82,33 @@ function mergeSpans(flat: number[]): number[] {
   return out;
 }
 
+/** ASCII-lowercase comparison of `kw` (lowercase) with the bytes of `data` ending at `end`. */
+function endsWithKeyword(data: Buffer, end: number, kw: Buffer): boolean {
+  const start = end - kw.length;
+  if (start < 0) return false;
+  for (let j = 0; j < kw.length; j++) {
+    let c = data[start + j]!;
+    if (c >= 65 && c <= 90) c |= 0x20;
+    if (c !== kw[j]) return false;
+  }
+  return true;
+}
+
+/** True when every literal occurs in data[from, to). */
+function hasAll(data: Buffer, literals: string[], from: number, to: number): boolean {
+  // A view, so that a missing literal costs the window, not the rest of the chunk.
+  const window = data.subarray(from, to);
+  return literals.every((lit) => window.includes(lit, 0, 'latin1'));
+}
+
 /**
  * Rule index → merged [start, end) byte windows where its pattern may match, and the windows where
  * encoded segments may hide a secret.
  *
- * The Set says which keywords occur; `indexOf` on a lowercased latin1 copy says where. latin1 maps each
- * byte to one character, so string offsets are byte offsets. This costs a native lowercase pass (~900
- * MiB/s) plus ~0.1 µs a hit, where an RE2 locator cost ~5 µs a hit in node-re2's exec: URLs (`://`) alone
- * hit thousands of times in a lockfile.
+ * The Set says which keywords occur; a locator regex of just those keywords says where. It is driven with
+ * `test()`, which only moves `lastIndex`: building exec()'s match array cost ~5 µs a hit, and URLs (`://`)
+ * or `token` hit tens of thousands of times in ordinary code. The keyword is then told from the bytes that
+ * end at `lastIndex`, longest first, which is the alternative RE2 chose.
  */
 function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): { byRule: Map<number, number[]>; decode: number[] } {
   const windows = new Map<number, number[]>();
@@ -98,26 +117,23 @@ function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): { 
   const hits = rs.prefilter.match(data as unknown as string);
   if (hits.length === 0) return { byRule: windows, decode };
   const skipGeneric = options.path !== undefined && isLockfile(options.path);
-  const lower = data.toString('latin1').toLowerCase();
   const n = data.length;
-  for (const kw of hits) {
-    const word = rs.keywords[kw]!;
-    const rules = rs.rulesByKeyword[kw]!;
-    for (let at = lower.indexOf(word); at !== -1; at = lower.indexOf(word, at + word.length)) {
-      const end = at + word.length;
-      if (rs.decodeContext[kw]) decode.push(Math.max(0, at - DECODE_BEFORE), Math.min(n, end + DECODE_AFTER));
-      for (const ruleIdx of rules) {
-        const rule = rs.rules[ruleIdx]!.rule;
-        if (skipGeneric && rule.generic) continue;
-        if (rule.requires.length > 0) {
-          // A sliced string: O(1) to make, and the search stops at the window's end.
-          const ahead = lower.substring(at, end + rule.maxLength);
-          if (!rule.requires.every((r) => ahead.includes(r))) continue;
-        }
-        let spans = windows.get(ruleIdx);
-        if (!spans) windows.set(ruleIdx, (spans = []));
-        spans.push(Math.max(0, at - WINDOW_BEFORE), Math.min(n, end + rule.maxLength));
-      }
+  const { regex, longestFirst } = rs.locator(hits.sort((a, b) => a - b));
+  regex.lastIndex = 0;
+  while (regex.test(data as unknown as string)) {
+    const end = regex.lastIndex;
+    const kw = longestFirst.find((k) => endsWithKeyword(data, end, rs.keywordBytes[k]!));
+    if (kw === undefined) continue;
+    const at = end - rs.keywordBytes[kw]!.length;
+    if (rs.decodeContext[kw]) decode.push(Math.max(0, at - DECODE_BEFORE), Math.min(n, end + DECODE_AFTER));
+    for (const ruleIdx of rs.rulesByKeyword[kw]!) {
+      const rule = rs.rules[ruleIdx]!.rule;
+      if (skipGeneric && rule.generic) continue;
+      const we = Math.min(n, end + rule.maxLength);
+      if (rule.requires.length > 0 && !hasAll(data, rule.requires, at, we)) continue;
+      let spans = windows.get(ruleIdx);
+      if (!spans) windows.set(ruleIdx, (spans = []));
+      spans.push(Math.max(0, at - WINDOW_BEFORE), we);
     }
   }
   for (const [ruleIdx, spans] of windows) windows.set(ruleIdx, mergeSpans(spans));

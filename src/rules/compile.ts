@@ -21,7 +21,12 @@ export interface RuleSet {
   /** Distinct keywords, lowercased; index = pattern index in `prefilter`. */
   keywords: string[];
   prefilter: { match(data: Buffer | string): number[] };
-  /** keyword index → indices of rules that list it. */
+  /** Lowercased keywords as bytes, to tell which one a locator hit is. */
+  keywordBytes: Buffer[];
+  /** For the keywords a chunk holds (indices, ascending): a regex finding them, and those indices longest
+   * first. See `locatorFor`. */
+  locator(hits: number[]): { regex: RE2; longestFirst: number[] };
+  /** keyword index → indices of rules that list it or a keyword it contains. */
   rulesByKeyword: number[][];
   /** keyword index → whether it is a context word after which encoded blobs stand (opens a decode window). */
   decodeContext: boolean[];
@@ -90,6 +95,26 @@ export function compileRule(rule: Rule): { compiled?: CompiledRule; problem?: Ru
 /** Words after which encoded blobs stand: docker `"auth"`, `*_B64=`, `Basic `. */
 const DECODE_CONTEXT = ['b64', '"auth"', '_auth', 'auth:', 'basic ', 'encoded', 'dockerconfigjson'];
 
+/**
+ * Locators are built from the keywords the Set found in a chunk, not from all of them: an alternation of
+ * hundreds of case-insensitive literals outgrows RE2's DFA budget, while the handful a chunk holds stays
+ * on the DFA. Chunks repeat the same few combinations, so compiled locators are cached by combination.
+ */
+function locatorFor(escaped: string[], keywords: string[]): RuleSet['locator'] {
+  const cache = new Map<string, { regex: RE2; longestFirst: number[] }>();
+  return (hits) => {
+    const key = hits.join(',');
+    let loc = cache.get(key);
+    if (!loc) {
+      const longestFirst = [...hits].sort((a, b) => keywords[b]!.length - keywords[a]!.length);
+      loc = { regex: new RE2(longestFirst.map((i) => escaped[i]!).join('|'), 'gi'), longestFirst };
+      if (cache.size >= 4096) cache.clear();
+      cache.set(key, loc);
+    }
+    return loc;
+  };
+}
+
 export function compileRuleSet(rules: Rule[], lazy: (rule: Rule) => boolean = () => false): { ruleSet: RuleSet; problems: RuleProblem[] } {
   const compiled: CompiledRule[] = [];
   const problems: RuleProblem[] = [];
@@ -129,10 +154,22 @@ export function buildRuleSet(compiled: CompiledRule[]): RuleSet {
     }
   }
   const keywords = [...keywordIndex.keys()];
-  const rulesByKeyword = direct.map((rules) => [...rules].sort((x, y) => x - y));
+  // The locator reports the leftmost, longest keyword and goes on after it, so a hit on `_password` must
+  // also stand for `password`: fold in the rules of every keyword a keyword contains.
+  const rulesByKeyword = keywords.map((k, i) => {
+    const all = new Set(direct[i]);
+    for (let a = 0; a < k.length; a++) {
+      for (let b = a + 3; b <= Math.min(k.length, a + 24); b++) {
+        const j = keywordIndex.get(k.slice(a, b));
+        if (j !== undefined && j !== i) for (const r of direct[j]!) all.add(r);
+      }
+    }
+    return [...all].sort((x, y) => x - y);
+  });
   const escaped = keywords.map(escapeRegex);
   const prefilter = new RE2.Set(escaped.length > 0 ? escaped : ['\\x00NEVER\\x00'], 'i');
   const byId = new Map(compiled.map((c) => [c.rule.id, c.rule]));
   const decodeContext = keywords.map((k) => DECODE_CONTEXT.includes(k));
-  return { rules: compiled, keywords, prefilter, rulesByKeyword, decodeContext, byId };
+  const keywordBytes = keywords.map((k) => Buffer.from(k, 'latin1'));
+  return { rules: compiled, keywords, keywordBytes, prefilter, locator: locatorFor(escaped, keywords), rulesByKeyword, decodeContext, byId };
 }
