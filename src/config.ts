@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
+
+// Loaded on first use only: most scans have no sprawl.yaml (see rules/load.ts).
+const requireLazy = createRequire(import.meta.url);
 
 /**
  * `sprawl.yaml`. Every field optional:
@@ -56,7 +59,7 @@ export function loadConfig(path: string): SprawlConfig {
   }
   let raw: unknown;
   try {
-    raw = parse(text);
+    raw = (requireLazy('yaml') as typeof import('yaml')).parse(text);
   } catch (e) {
     throw new ConfigError(`${path}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -3,8 +3,7 @@ import { promises as fs } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { basename, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
-import fg from 'fast-glob';
-import ignore, { type Ignore } from 'ignore';
+import type { Ignore } from 'ignore';
 import type { Chunk } from '../core/types.js';
 import type { SourceContext } from './context.js';
 
@@ -144,6 +143,8 @@ async function gitListFiles(root: string): Promise<string[]> {
 
 /** Outside git: every file, with each folder's `.gitignore` applied below it. */
 async function globFiles(root: string): Promise<string[]> {
+  const { default: fg } = await import('fast-glob');
+  const { default: ignore } = await import('ignore');
   const all = await fg('**/*', { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, ignore: ['**/.git/**'], suppressErrors: true, objectMode: true });
   const ignoreFiles = all.filter((e) => e.name === '.gitignore' && !e.dirent.isDirectory()).map((e) => e.path);
   const rules: Array<{ dir: string; ig: Ignore }> = [];
@@ -163,6 +164,7 @@ async function globFiles(root: string): Promise<string[]> {
 }
 
 async function loadIgnore(root: string, extra: string[]): Promise<Ignore> {
+  const { default: ignore } = await import('ignore');
   const ig = ignore().add(extra);
   try {
     ig.add(await fs.readFile(join(root, '.sprawlignore'), 'utf8'));
