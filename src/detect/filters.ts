@@ -23,6 +23,22 @@ const DOCUMENTED_EXAMPLES = new Set([
   // Public, fixed keys of local emulators, printed in Microsoft's docs and committed to countless repos.
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==', // Azurite storage
   'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==', // Cosmos DB emulator
+  // RFC 6749 / 6750 / 7617 / 5849 example values, quoted in OAuth and HTTP libraries' docs and tests.
+  '2YotnFZFEjr1zCsicMWpAA',
+  'tGzv3JOkF0XG5Qx2TlKWIA',
+  'mF_9.B5f-4.1JqM',
+  'czZCaGRSa3F0MzpnWDFmQmF0M2JW',
+  'QWxhZGRpbjpvcGVuIHNlc2FtZQ==',
+  'dXNlcm5hbWU6cGFzc3dvcmQ=',
+  'ad180jjd733klru7',
+  'kd94hf93k423kf44',
+  'hh5s93j4hdidpola',
+  'pfkkdhi9sl3r4s00',
+  // Passwords printed in vendors' docs: MongoDB connection strings, SQL Server containers, Apache htpasswd.
+  'D1fficultP%40ssw0rd',
+  'YourStrong!Passw0rd',
+  'yourStrong(!)Password',
+  '{SHA}VBPuJHI7uixaa6LQGWx4s+5GKNE=',
   // age's own test-suite identity (filippo.io/age testdata).
   'AGE-SECRET-KEY-1XMWWC06LY3EE5RYTXM9MFLAZ2U56JJJ36S0MYPDRWSVLUL66MV4QX3S7F6',
 ]);
@@ -77,7 +93,11 @@ function hasSequence(s: string, len: number): boolean {
  * Values that generic keyword rules catch but that are identifiers, not secrets: lockfile integrity hashes,
  * git SHAs and UUIDs named by a non-secret key, code expressions, file paths and URLs without credentials.
  */
+/** Passwords that tests and tutorials use; never worth an alert from a keyword rule. */
+const WEAK_PASSWORD = /^(?:p[a@]ss(?:w[o0]rd)?|admin|test|welcome|secret|letmein|root|guest|demo|qwerty)[\W_]?\d{0,4}[\W_]?$/i;
+
 export function genericValueReason(secret: string): string | null {
+  if (WEAK_PASSWORD.test(secret)) return 'common test password';
   if (/^sha(?:1|256|384|512)-[A-Za-z0-9+/=]+$/.test(secret)) return 'integrity hash';
   if (/^[\w$]+(?:\.[\w$]+)+(?:\(\))?$/.test(secret) && !/\d/.test(secret)) return 'code expression';
   if (/^[\w$]+\(.*\)$/.test(secret)) return 'function call';
@@ -99,6 +119,13 @@ export function genericValueReason(secret: string): string | null {
 /** Files whose content is hashes and versions by construction: generic rules are skipped there. */
 const LOCKFILES =
   /(?:^|\/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lock|Cargo\.lock|go\.sum|poetry\.lock|Pipfile\.lock|composer\.lock|Gemfile\.lock|Podfile\.lock|packages\.lock\.json|flake\.lock|mix\.lock|pubspec\.lock|gradle\.lockfile|uv\.lock)$/;
+
+/** Test code and fixtures: a keyword rule's hit there is usually a test value, so it is reported low. */
+const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|spec|specs|fixtures?|testdata|__mocks__)\/|[._-](?:test|spec)\.[a-z]+$|_test\.(?:go|py)$/i;
+
+export function isTestPath(path: string): boolean {
+  return TEST_PATH.test(path);
+}
 
 export function isLockfile(path: string): boolean {
   return LOCKFILES.test(path);
