@@ -85,6 +85,23 @@ describe('engine', () => {
   });
 });
 
+describe('generic rules', () => {
+  const value = randomBase62(24, 'generic-1');
+
+  it('report a keyword assignment, at low confidence under test folders', () => {
+    expect(detectText(`DB_PASSWORD=${value}1!`, { path: 'config/.env' })[0]?.confidence).toBe('medium');
+    expect(detectText(`DB_PASSWORD=${value}1!`, { path: 'src/__tests__/db.env' })[0]?.confidence).toBe('low');
+  });
+
+  it('drop common test passwords', () => {
+    for (const weak of ['Password123!', 'P@ssw0rd1', 'admin123', 'letmein']) expect(detectText(`password = "${weak}"`), weak).toEqual([]);
+  });
+
+  it('drop RFC example tokens quoted in library docs', () => {
+    expect(detectText('access_token = "2YotnFZFEjr1zCsicMWpAA"')).toEqual([]);
+  });
+});
+
 describe('placeholders', () => {
   it.each([
     ['your_api_key_here', /placeholder/],
