@@ -1,23 +1,18 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import RE2 from 're2';
-import { secretsOf, occurrencesOf, type Occurrence } from './analyze/findings.js';
+import { secretsOf, type Occurrence } from './analyze/findings.js';
 import { ConfigError, CONFIG_NAMES, emptyConfig, loadConfig, type SprawlConfig } from './config.js';
 import { idKey as envIdKey } from './core/identity.js';
 import type { Chunk, Report, Rule, RuleSummary } from './core/types.js';
-import { detect } from './detect/engine.js';
-import { compileRuleSet, type RuleSet } from './rules/compile.js';
-import { BUILTIN_RULES_DIR, loadRules } from './rules/load.js';
-import { collectContext, type SourceContext } from './sources/context.js';
-import { DEFAULT_MAX_FILE_SIZE, fileChunks } from './sources/files.js';
-import { historyChunks } from './sources/git/history.js';
-import { blobHistories } from './sources/git/introductions.js';
-import { git, topLevel } from './sources/git/repo.js';
-import { changeChunks, commitChanges, resolveRange, resolveSince, stagedChanges, type Change } from './sources/git/changes.js';
-import { unmodifiedTracked } from './sources/git/worktree.js';
-import { placeGitOccurrences, type BlobPlaces } from './analyze/provenance.js';
+import { scanIncremental } from './pipeline/changes.js';
+import { historyRoot, scanRepository } from './pipeline/repository.js';
+import { scanChunks, startRun } from './pipeline/run.js';
+import type { SourceContext } from './sources/context.js';
+import { fileChunks } from './sources/files.js';
 import { stdinChunks } from './sources/stdin.js';
 import { VERSION } from './version.js';
+
+export { prepareRules } from './pipeline/run.js';
 
 /** Options of one scan. One object, every field documented; the CLI fills it from argv and sprawl.yaml. */
 export interface ScanOptions {
@@ -55,21 +50,6 @@ export interface ScanOptions {
   since?: string;
 }
 
-/** Loads, filters and compiles the rules once. Rule problems are configuration errors: fail loudly. */
-export function prepareRules(options: Pick<ScanOptions, 'rulesDirs' | 'noBuiltinRules'>, config: SprawlConfig): { rules: Rule[]; ruleSet: RuleSet } {
-  const dirs = [...(options.noBuiltinRules ? [] : [BUILTIN_RULES_DIR]), ...config.rules, ...(options.rulesDirs ?? [])];
-  const { rules, problems } = loadRules(dirs);
-  const disabled = new Set(config.disabledRules);
-  const unknown = config.disabledRules.filter((id) => !rules.some((r) => r.id === id));
-  if (unknown.length > 0) problems.push({ file: 'config', ruleId: unknown[0]!, message: `disabledRules names unknown rule(s): ${unknown.join(', ')}` });
-  const enabled = rules.filter((r) => !disabled.has(r.id));
-  // Built-in rules are checked by the test suite: compile them lazily. A user's rules are checked now.
-  const { ruleSet, problems: compileProblems } = compileRuleSet(enabled, (r) => r.file.startsWith(BUILTIN_RULES_DIR));
-  const all = [...problems, ...compileProblems];
-  if (all.length > 0) throw new ConfigError(all.map((p) => `${p.file}: ${p.ruleId}: ${p.message}`).join('\n'));
-  return { rules: enabled, ruleSet };
-}
-
 function defaultConfig(targets: string[]): SprawlConfig {
   const first = targets.find((t) => t !== '-');
   if (!first) return emptyConfig();
@@ -89,107 +69,23 @@ export async function scan(options: ScanOptions): Promise<Report> {
     if (t !== '-' && !existsSync(t)) throw new ConfigError(`${t}: no such file or directory`);
   }
   const config = options.config ?? defaultConfig(options.targets);
-  const { rules, ruleSet } = prepareRules(options, config);
-  const allowRegexes = config.allowlist.regexes.map((r) => {
-    try {
-      return new RE2(r);
-    } catch (e) {
-      throw new ConfigError(`allowlist regex ${JSON.stringify(r)} does not compile with RE2: ${(e as Error).message}`);
-    }
-  });
-  const allowIds = new Set(config.allowlist.secretIds);
-  const findingOptions = { idKey: envIdKey(options.env), reveal: options.reveal === true };
-  const detectOptions = { maxDecodeDepth: options.maxDecodeDepth ?? config.maxDecodeDepth ?? 2 };
-  const ctx = collectContext();
-  let occurrences: Occurrence[] = [];
-  let suppressed = 0;
-  let commitsWalked = 0;
-  const scanChunks = async (chunks: AsyncIterable<Chunk>): Promise<Occurrence[]> => {
-    const found: Occurrence[] = [];
-    for await (const chunk of chunks) {
-      const matches = detect(chunk.data, ruleSet, { ...detectOptions, path: chunk.provenance.path }).filter(
-        (m) => !allowRegexes.some((re) => re.test(m.secret)),
-      );
-      for (const o of occurrencesOf(chunk, matches, ruleSet.byId, findingOptions)) {
-        if (allowIds.has(o.finding.secretId) || options.baseline?.has(o.finding.secretId)) suppressed++;
-        else found.push(o);
-      }
-    }
-    return found;
-  };
-
-  /** Only secrets the change adds count: a value the replaced blob already held is not new. */
-  const scanChanges = async (repo: string, changes: AsyncIterable<Change> | Change[]): Promise<Occurrence[]> => {
-    const found: Occurrence[] = [];
-    const maxFileSize = options.maxFileSize ?? config.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-    for await (const { chunk, old } of changeChunks(repo, changes, ctx, maxFileSize)) {
-      if (!chunk) continue;
-      const opts = { ...detectOptions, path: chunk.provenance.path };
-      const before = old ? new Set(detect(old, ruleSet, opts).map((m) => m.secret)) : null;
-      const matches = detect(chunk.data, ruleSet, opts).filter((m) => !before?.has(m.secret) && !allowRegexes.some((re) => re.test(m.secret)));
-      for (const o of occurrencesOf(chunk, matches, ruleSet.byId, findingOptions)) {
-        if (allowIds.has(o.finding.secretId) || options.baseline?.has(o.finding.secretId)) suppressed++;
-        else found.push(o);
-      }
-    }
-    return found;
-  };
-
+  const run = startRun(options, config);
+  const { ctx } = run;
   const incremental = options.staged || options.range || options.since;
   for (const target of options.targets) {
     if (incremental) {
-      const repo = target === '-' ? null : await topLevel(resolve(target));
-      if (!repo) throw new ConfigError(`${target}: --staged, --range and --since need a git repository`);
-      try {
-        if (options.staged) {
-          const changes = await stagedChanges(repo);
-          if (changes.length === 0) ctx.warn(`${repo}: nothing is staged; nothing to scan`);
-          occurrences.push(...(await scanChanges(repo, changes)));
-        } else {
-          const revs = options.range ? await resolveRange(repo, options.range, ctx) : await resolveSince(repo, options.since!);
-          const count = Number((await git(repo, ['rev-list', '--count', ...revs])).trim());
-          commitsWalked += count;
-          if (count === 0) ctx.warn(`${options.range ? `range ${options.range}` : `--since ${options.since}`}: no commits selected; nothing to scan`);
-          occurrences.push(...(await scanChanges(repo, commitChanges(repo, revs, ctx))));
-        }
-      } catch (e) {
-        throw new ConfigError((e as Error).message);
-      }
+      await scanIncremental(run, target);
       continue;
     }
     const repo = target !== '-' && options.history !== false ? await historyRoot(target) : null;
-    if (!repo) {
-      occurrences.push(...(await scanChunks(chunksOf(target, ctx, options, config))));
-      continue;
-    }
-    // Every reachable blob once, then only the working-tree files whose content is not one of them.
-    const scanned = new Set<string>();
-    const maxFileSize = options.maxFileSize ?? config.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-    const inHistory = await scanChunks(historyChunks(repo, ctx, { refs: options.refs, maxFileSize, scanned }));
-    const tracked = await unmodifiedTracked(repo);
-    const covered = new Map<string, string[]>();
-    for (const [path, oid] of tracked) {
-      if (!scanned.has(oid)) continue;
-      const list = covered.get(oid);
-      if (list) list.push(path);
-      else covered.set(oid, [path]);
-    }
-    const inWorktree = await scanChunks(
-      fileChunks(target, ctx, { maxFileSize, excludePaths: config.allowlist.paths, skipPath: (p) => scanned.has(tracked.get(p) ?? '') }),
-    );
-    const blobs = new Set(inHistory.map((o) => o.finding.blobId!));
-    const places: BlobPlaces = { introduced: new Map(), worktree: covered };
-    const log = await blobHistories(repo, blobs, options.refs && options.refs.length > 0 ? options.refs : ['--all']);
-    if (log.error) ctx.warn(`${target}: git log failed (${log.error}); history findings keep the path they were listed under`);
-    for (const [oid, h] of log.histories) places.introduced.set(oid, h.introduced);
-    commitsWalked += log.commits;
-    occurrences.push(...placeGitOccurrences(inHistory, places), ...inWorktree);
+    if (repo) await scanRepository(run, target, repo);
+    else run.occurrences.push(...(await scanChunks(run, chunksOf(target, ctx, options, config))));
   }
-  if (suppressed > 0) ctx.skipped['suppressed-by-baseline-or-allowlist'] = suppressed;
-  occurrences = occurrences.sort(byPlace);
+  if (run.suppressed > 0) ctx.skipped['suppressed-by-baseline-or-allowlist'] = run.suppressed;
+  const occurrences = run.occurrences.sort(byPlace);
 
   const findings = occurrences.map((o) => o.finding);
-  const secrets = secretsOf(occurrences, ruleSet.byId, findingOptions);
+  const secrets = secretsOf(occurrences, run.ruleSet.byId, { idKey: envIdKey(options.env), reveal: options.reveal === true });
   const used = new Set(findings.map((f) => f.ruleId).concat(secrets.map((s) => s.ruleId)));
   return {
     schemaVersion: 1,
@@ -202,7 +98,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
         bytesScanned: ctx.bytes,
         blobsScanned: ctx.blobs,
         filesScanned: ctx.files,
-        commitsWalked,
+        commitsWalked: run.commitsWalked,
         durationMs: Math.round(performance.now() - t0),
         skipped: ctx.skipped,
       },
@@ -210,7 +106,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
     },
     findings,
     secrets,
-    rules: rules.filter((r) => used.has(r.id)).map(summarize),
+    rules: run.rules.filter((r) => used.has(r.id)).map(summarize),
   };
 }
 
@@ -220,14 +116,6 @@ function chunksOf(target: string, ctx: SourceContext, options: ScanOptions, conf
     maxFileSize: options.maxFileSize ?? config.maxFileSize,
     excludePaths: config.allowlist.paths,
   });
-}
-
-/** A folder that is a repository's top level gets its history scanned; anything else is files only. */
-async function historyRoot(target: string): Promise<string | null> {
-  const abs = resolve(target);
-  if (!existsSync(join(abs, '.git'))) return null;
-  const top = await topLevel(abs);
-  return top && resolve(top) === abs ? abs : null;
 }
 
 /** Findings in a stable order: working tree first, then history, each by path and position. */

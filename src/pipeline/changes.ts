@@ -1,0 +1,38 @@
+import { resolve } from 'node:path';
+import { ConfigError } from '../config.js';
+import { detect } from '../detect/engine.js';
+import { changeChunks, commitChanges, resolveRange, resolveSince, stagedChanges, type Change } from '../sources/git/changes.js';
+import { git, topLevel } from '../sources/git/repo.js';
+import type { ScanRun } from './run.js';
+
+/** Only secrets a change adds count: a value the replaced blob already held is not new. */
+async function scanChanges(run: ScanRun, repo: string, changes: AsyncIterable<Change> | Change[]): Promise<void> {
+  for await (const { chunk, old } of changeChunks(repo, changes, run.ctx, run.maxFileSize)) {
+    if (!chunk) continue;
+    const opts = { ...run.detectOptions, path: chunk.provenance.path };
+    const before = old ? new Set(detect(old, run.ruleSet, opts).map((m) => m.secret)) : null;
+    run.keep(chunk, detect(chunk.data, run.ruleSet, opts).filter((m) => !before?.has(m.secret)));
+  }
+}
+
+/** `--staged`, `--range` or `--since` on the repository holding `target`. */
+export async function scanIncremental(run: ScanRun, target: string): Promise<void> {
+  const { options, ctx } = run;
+  const repo = target === '-' ? null : await topLevel(resolve(target));
+  if (!repo) throw new ConfigError(`${target}: --staged, --range and --since need a git repository`);
+  try {
+    if (options.staged) {
+      const changes = await stagedChanges(repo);
+      if (changes.length === 0) ctx.warn(`${repo}: nothing is staged; nothing to scan`);
+      await scanChanges(run, repo, changes);
+      return;
+    }
+    const revs = options.range ? await resolveRange(repo, options.range, ctx) : await resolveSince(repo, options.since!);
+    const count = Number((await git(repo, ['rev-list', '--count', ...revs])).trim());
+    run.commitsWalked += count;
+    if (count === 0) ctx.warn(`${options.range ? `range ${options.range}` : `--since ${options.since}`}: no commits selected; nothing to scan`);
+    await scanChanges(run, repo, commitChanges(repo, revs, ctx));
+  } catch (e) {
+    throw e instanceof ConfigError ? e : new ConfigError((e as Error).message);
+  }
+}

@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { placeGitOccurrences, type BlobPlaces } from '../analyze/provenance.js';
+import { fileChunks } from '../sources/files.js';
+import { historyChunks } from '../sources/git/history.js';
+import { blobHistories } from '../sources/git/introductions.js';
+import { topLevel } from '../sources/git/repo.js';
+import { unmodifiedTracked } from '../sources/git/worktree.js';
+import { scanChunks, type ScanRun } from './run.js';
+
+/** A folder that is a repository's top level gets its history scanned; anything else is files only. */
+export async function historyRoot(target: string): Promise<string | null> {
+  const abs = resolve(target);
+  if (!existsSync(join(abs, '.git'))) return null;
+  const top = await topLevel(abs);
+  return top && resolve(top) === abs ? abs : null;
+}
+
+/**
+ * A repository: every reachable blob once, then only the working-tree files whose content is not one of
+ * them; then, for the blobs with findings, where they entered history and where they stand now.
+ */
+export async function scanRepository(run: ScanRun, target: string, repo: string): Promise<void> {
+  const { ctx, options, config } = run;
+  const scanned = new Set<string>();
+  const inHistory = await scanChunks(run, historyChunks(repo, ctx, { refs: options.refs, maxFileSize: run.maxFileSize, scanned }));
+  const tracked = await unmodifiedTracked(repo);
+  const covered = new Map<string, string[]>();
+  for (const [path, oid] of tracked) {
+    if (!scanned.has(oid)) continue;
+    const list = covered.get(oid);
+    if (list) list.push(path);
+    else covered.set(oid, [path]);
+  }
+  const inWorktree = await scanChunks(
+    run,
+    fileChunks(target, ctx, { maxFileSize: run.maxFileSize, excludePaths: config.allowlist.paths, skipPath: (p) => scanned.has(tracked.get(p) ?? '') }),
+  );
+  const blobs = new Set(inHistory.map((o) => o.finding.blobId!));
+  const places: BlobPlaces = { introduced: new Map(), worktree: covered };
+  const log = await blobHistories(repo, blobs, options.refs && options.refs.length > 0 ? options.refs : ['--all']);
+  if (log.error) ctx.warn(`${target}: git log failed (${log.error}); history findings keep the path they were listed under`);
+  for (const [oid, h] of log.histories) places.introduced.set(oid, h.introduced);
+  run.commitsWalked += log.commits;
+  run.occurrences.push(...placeGitOccurrences(inHistory, places), ...inWorktree);
+}

@@ -1,0 +1,84 @@
+import RE2 from 're2';
+import { occurrencesOf, type Occurrence } from '../analyze/findings.js';
+import { ConfigError, type SprawlConfig } from '../config.js';
+import { idKey as envIdKey } from '../core/identity.js';
+import type { Chunk, Match, Rule } from '../core/types.js';
+import { detect, type DetectOptions } from '../detect/engine.js';
+import { compileRuleSet, type RuleSet } from '../rules/compile.js';
+import { BUILTIN_RULES_DIR, loadRules } from '../rules/load.js';
+import { collectContext, type CollectedContext } from '../sources/context.js';
+import { DEFAULT_MAX_FILE_SIZE } from '../sources/files.js';
+import type { ScanOptions } from '../scan.js';
+
+/** What every kind of target shares during one scan: rules, filters, counters, and what was found. */
+export interface ScanRun {
+  options: ScanOptions;
+  config: SprawlConfig;
+  rules: Rule[];
+  ruleSet: RuleSet;
+  ctx: CollectedContext;
+  detectOptions: DetectOptions;
+  maxFileSize: number;
+  occurrences: Occurrence[];
+  commitsWalked: number;
+  suppressed: number;
+  /** Filters a chunk's matches through the allowlists and baseline and records the rest as occurrences. */
+  keep(chunk: Chunk, matches: Match[], into?: Occurrence[]): void;
+}
+
+/** Loads, filters and compiles the rules once. Rule problems are configuration errors: fail loudly. */
+export function prepareRules(options: Pick<ScanOptions, 'rulesDirs' | 'noBuiltinRules'>, config: SprawlConfig): { rules: Rule[]; ruleSet: RuleSet } {
+  const dirs = [...(options.noBuiltinRules ? [] : [BUILTIN_RULES_DIR]), ...config.rules, ...(options.rulesDirs ?? [])];
+  const { rules, problems } = loadRules(dirs);
+  const disabled = new Set(config.disabledRules);
+  const unknown = config.disabledRules.filter((id) => !rules.some((r) => r.id === id));
+  if (unknown.length > 0) problems.push({ file: 'config', ruleId: unknown[0]!, message: `disabledRules names unknown rule(s): ${unknown.join(', ')}` });
+  const enabled = rules.filter((r) => !disabled.has(r.id));
+  // Built-in rules are checked by the test suite: compile them lazily. A user's rules are checked now.
+  const { ruleSet, problems: compileProblems } = compileRuleSet(enabled, (r) => r.file.startsWith(BUILTIN_RULES_DIR));
+  const all = [...problems, ...compileProblems];
+  if (all.length > 0) throw new ConfigError(all.map((p) => `${p.file}: ${p.ruleId}: ${p.message}`).join('\n'));
+  return { rules: enabled, ruleSet };
+}
+
+export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
+  const { rules, ruleSet } = prepareRules(options, config);
+  const allowRegexes = config.allowlist.regexes.map((r) => {
+    try {
+      return new RE2(r);
+    } catch (e) {
+      throw new ConfigError(`allowlist regex ${JSON.stringify(r)} does not compile with RE2: ${(e as Error).message}`);
+    }
+  });
+  const allowIds = new Set(config.allowlist.secretIds);
+  const findingOptions = { idKey: envIdKey(options.env), reveal: options.reveal === true };
+  const run: ScanRun = {
+    options,
+    config,
+    rules,
+    ruleSet,
+    ctx: collectContext(),
+    detectOptions: { maxDecodeDepth: options.maxDecodeDepth ?? config.maxDecodeDepth ?? 2 },
+    maxFileSize: options.maxFileSize ?? config.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+    occurrences: [],
+    commitsWalked: 0,
+    suppressed: 0,
+    keep(chunk, matches, into = run.occurrences) {
+      const allowed = matches.filter((m) => !allowRegexes.some((re) => re.test(m.secret)));
+      for (const o of occurrencesOf(chunk, allowed, ruleSet.byId, findingOptions)) {
+        if (allowIds.has(o.finding.secretId) || options.baseline?.has(o.finding.secretId)) run.suppressed++;
+        else into.push(o);
+      }
+    },
+  };
+  return run;
+}
+
+/** Detects in every chunk and keeps what passes the filters; returns what it kept. */
+export async function scanChunks(run: ScanRun, chunks: AsyncIterable<Chunk>): Promise<Occurrence[]> {
+  const found: Occurrence[] = [];
+  for await (const chunk of chunks) {
+    run.keep(chunk, detect(chunk.data, run.ruleSet, { ...run.detectOptions, path: chunk.provenance.path }), found);
+  }
+  return found;
+}
