@@ -61,7 +61,3 @@ export const CHECKSUMS: Record<string, (secret: string) => boolean> = {
   'grafana-crc32': grafanaServiceAccount,
   'jwt-structure': jwtStructure,
 };
-
-export function checksumNames(): string[] {
-  return Object.keys(CHECKSUMS);
-}

@@ -33,10 +33,6 @@ export async function isShallow(repo: string): Promise<boolean> {
   return (await gitMaybe(repo, ['rev-parse', '--is-shallow-repository']))?.trim() === 'true';
 }
 
-export async function headCommit(repo: string): Promise<string | null> {
-  return (await gitMaybe(repo, ['rev-parse', '--verify', '-q', 'HEAD']))?.trim() || null;
-}
-
 /**
  * Streams the lines a git command prints, without holding them all. Resolves `done` with git's exit code
  * and the first lines of its stderr, so callers can warn and go on rather than crash.
