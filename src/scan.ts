@@ -42,6 +42,8 @@ export interface ScanOptions {
   history?: boolean;
   /** Refs whose history is scanned. Default: all refs. */
   refs?: string[];
+  /** Honour .gitignore when listing files. Default true. */
+  gitignore?: boolean;
   /** Scan only what is staged (the index against HEAD): the pre-commit hook. */
   staged?: boolean;
   /** Scan only what the commits in `A..B` introduced (pull requests, pre-push). */
@@ -113,6 +115,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
 function chunksOf(target: string, ctx: SourceContext, options: ScanOptions, config: SprawlConfig): AsyncIterable<Chunk> {
   if (target === '-') return stdinChunks(options.stdin ?? process.stdin, ctx);
   return fileChunks(target, ctx, {
+    gitignore: options.gitignore,
     maxFileSize: options.maxFileSize ?? config.maxFileSize,
     excludePaths: config.allowlist.paths,
   });

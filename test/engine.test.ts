@@ -97,6 +97,18 @@ describe('generic rules', () => {
     for (const weak of ['Password123!', 'P@ssw0rd1', 'admin123', 'letmein']) expect(detectText(`password = "${weak}"`), weak).toEqual([]);
   });
 
+  it('do not run on documentation, where provider rules still do', () => {
+    const text = `DB_PASSWORD=${value}1!\nGITHUB_TOKEN=${ghp}\n`;
+    expect(detectText(text, { path: 'docs/setup.md' }).map((m) => m.ruleId)).toEqual(['github.pat-classic']);
+    expect(detectText(text, { path: 'deploy/.env' }).map((m) => m.ruleId).sort()).toEqual(['generic.password-assignment', 'github.pat-classic']);
+  });
+
+  it('drop ARNs, numbers and short hex identifiers', () => {
+    for (const v of ['arn:aws:kms:us-east-1:123456789012:key/abcd', '4820591733', '48205d4ffd7feba3']) {
+      expect(detectText(`"api_key": "${v}"`), v).toEqual([]);
+    }
+  });
+
   it('drop RFC example tokens quoted in library docs', () => {
     expect(detectText('access_token = "2YotnFZFEjr1zCsicMWpAA"')).toEqual([]);
   });

@@ -56,6 +56,14 @@ describe('bad input never stops the scan', () => {
     const inGit = await scan({ targets: [dir] });
     expect(inGit.findings.map((f) => f.path)).toEqual(['app/.env']);
     expect(inGit.findings[0]!.repo).toBeTruthy();
+    // Ignored files are counted, never dropped silently, and can be scanned on request.
+    expect(inGit.scan.stats.skipped.gitignored).toBe(1);
+    const all = await scan({ targets: [dir], gitignore: false });
+    expect(all.findings.map((f) => f.path)).toEqual(['app/.env', 'build/out.env']);
+    // A folder that git ignores entirely says so.
+    const ignoredOnly = await scan({ targets: [join(dir, 'build')] });
+    expect(ignoredOnly.findings).toEqual([]);
+    expect(ignoredOnly.scan.warnings.join('\n')).toMatch(/ignored by git/);
   });
 
   it('honours nested .gitignore files outside git', async () => {

@@ -28,6 +28,7 @@ program
   .option('--max-decode-depth <n>', 'decode base64/hex/percent segments this deep (default 2)')
   .option('--no-color', 'no ANSI colours in text output')
   .option('--no-history', "scan a repository's working tree only, not its git history")
+  .option('--no-gitignore', 'scan files that .gitignore excludes too')
   .option('--refs <ref...>', 'git refs whose history is scanned (default: all)')
   .option('--staged', 'scan what is staged (pre-commit): new secrets in the index against HEAD')
   .option('--range <A..B>', 'scan what the commits in A..B introduced (pull requests, pre-push)')

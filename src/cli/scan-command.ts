@@ -15,6 +15,7 @@ export interface ScanFlags {
   maxDecodeDepth?: string;
   color?: boolean;
   history?: boolean;
+  gitignore?: boolean;
   refs?: string[];
   staged?: boolean;
   range?: string;
@@ -44,6 +45,7 @@ export async function scanCommand(targets: string[], flags: ScanFlags): Promise<
     maxFileSize: flags.maxFileSize ? parseSize(flags.maxFileSize, '--max-file-size') : undefined,
     maxDecodeDepth,
     history: flags.history,
+    gitignore: flags.gitignore,
     refs: flags.refs,
     staged: flags.staged,
     range: flags.range,

@@ -3,7 +3,7 @@ import type { CompiledRule, RuleSet } from '../rules/compile.js';
 import { CHECKSUMS } from './checksums.js';
 import { findEncodedSegments } from './decode.js';
 import { shannonEntropy } from './entropy.js';
-import { genericValueReason, isLockfile, isTestPath, lineHasAllowMarker, placeholderReason } from './filters.js';
+import { genericValueReason, isDocPath, isLockfile, isTestPath, lineHasAllowMarker, placeholderReason } from './filters.js';
 
 /** Options of one detection call. */
 export interface DetectOptions {
@@ -119,7 +119,7 @@ function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): { 
   if (data.length === 0) return { byRule: windows, decode };
   const hits = rs.prefilter.match(data as unknown as string);
   if (hits.length === 0) return { byRule: windows, decode };
-  const skipGeneric = options.path !== undefined && isLockfile(options.path);
+  const skipGeneric = options.path !== undefined && (isLockfile(options.path) || isDocPath(options.path));
   const n = data.length;
   const { regex, longestFirst } = rs.locator(hits.sort((a, b) => a - b));
   regex.lastIndex = 0;

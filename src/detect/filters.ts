@@ -34,6 +34,7 @@ const DOCUMENTED_EXAMPLES = new Set([
   'kd94hf93k423kf44',
   'hh5s93j4hdidpola',
   'pfkkdhi9sl3r4s00',
+  'geheim$parole', // Python's urllib docs
   // Passwords printed in vendors' docs: MongoDB connection strings, SQL Server containers, Apache htpasswd.
   'D1fficultP%40ssw0rd',
   'YourStrong!Passw0rd',
@@ -98,8 +99,14 @@ const WEAK_PASSWORD = /^(?:p[a@]ss(?:w[o0]rd)?|admin|test|welcome|secret|letmein
 
 export function genericValueReason(secret: string): string | null {
   if (WEAK_PASSWORD.test(secret)) return 'common test password';
+  if (/^arn:aws[\w-]*:/.test(secret)) return 'ARN';
+  if (/^\d+$/.test(secret)) return 'number';
+  // Short hex strings are hashes and ids (`"AWS::ApiGateway::ApiKey": "48205d4ffd7feba3"`); keys are longer.
+  if (/^(?:0x)?[0-9a-f]{1,16}$/i.test(secret)) return 'short hex identifier';
   if (/^sha(?:1|256|384|512)-[A-Za-z0-9+/=]+$/.test(secret)) return 'integrity hash';
-  if (/^[\w$]+(?:\.[\w$]+)+(?:\(\))?$/.test(secret) && !/\d/.test(secret)) return 'code expression';
+  // Dotted names (`settings.SECRET_KEY`, `x25519.X25519PrivateKey`): every part a short identifier.
+  // Dotted tokens (JWTs, `AQ.…`) have long random parts.
+  if (/^[A-Za-z_$][\w$]{0,31}(?:\.[A-Za-z_$][\w$]{0,31})+(?:\(\))?$/.test(secret)) return 'code expression';
   if (/^[\w$]+\(.*\)$/.test(secret)) return 'function call';
   if (/^(?:\.{0,2}\/|~\/)[\w./-]*$/.test(secret) || /^[A-Za-z]:\\/.test(secret)) return 'file path';
   if (/^https?:\/\/[^@\s]*$/.test(secret)) return 'URL without credentials';
@@ -120,8 +127,16 @@ export function genericValueReason(secret: string): string | null {
 const LOCKFILES =
   /(?:^|\/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lock|Cargo\.lock|go\.sum|poetry\.lock|Pipfile\.lock|composer\.lock|Gemfile\.lock|Podfile\.lock|packages\.lock\.json|flake\.lock|mix\.lock|pubspec\.lock|gradle\.lockfile|uv\.lock)$/;
 
-/** Test code and fixtures: a keyword rule's hit there is usually a test value, so it is reported low. */
-const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|spec|specs|fixtures?|testdata|__mocks__)\/|[._-](?:test|spec)\.[a-z]+$|_test\.(?:go|py)$/i;
+/** Test code, fixtures and examples: a keyword rule's hit there is usually a made-up value: reported low. */
+const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|spec|specs|fixtures?|testdata|__mocks__|examples?|samples?)\/|[._-](?:test|spec)\.[a-z]+$|_test\.(?:go|py)$|(?:^|[/._-])examples?(?:-\d+)?\.json$/i;
+
+/** Documentation: keyword rules are not run on it; its `password: ...` lines are examples for readers.
+ * Provider rules still are: a real token pasted into a README is a leak. */
+const DOC_PATH = /\.(?:md|mdx|markdown|rst|adoc|asciidoc)$/i;
+
+export function isDocPath(path: string): boolean {
+  return DOC_PATH.test(path);
+}
 
 export function isTestPath(path: string): boolean {
   return TEST_PATH.test(path);

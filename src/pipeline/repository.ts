@@ -34,7 +34,7 @@ export async function scanRepository(run: ScanRun, target: string, repo: string)
   }
   const inWorktree = await scanChunks(
     run,
-    fileChunks(target, ctx, { maxFileSize: run.maxFileSize, excludePaths: config.allowlist.paths, skipPath: (p) => scanned.has(tracked.get(p) ?? '') }),
+    fileChunks(target, ctx, { gitignore: options.gitignore, maxFileSize: run.maxFileSize, excludePaths: config.allowlist.paths, skipPath: (p) => scanned.has(tracked.get(p) ?? '') }),
   );
   const blobs = new Set(inHistory.map((o) => o.finding.blobId!));
   const places: BlobPlaces = { introduced: new Map(), worktree: covered };

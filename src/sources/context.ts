@@ -5,6 +5,8 @@
 export interface SourceContext {
   warn(message: string): void;
   skip(reason: SkipReason, path: string, detail?: string): void;
+  /** Counts inputs skipped in bulk, without a warning per input (e.g. what .gitignore excludes). */
+  count(reason: SkipReason, n: number): void;
   /** Counts a file that was read and handed to the engine. */
   scanned(bytes: number): void;
   /** Counts a git blob that was read and handed to the engine. */
@@ -21,7 +23,8 @@ export type SkipReason =
   | 'ignored-by-allowlist'
   | 'not-a-file'
   | 'missing-object'
-  | 'corrupt-object';
+  | 'corrupt-object'
+  | 'gitignored';
 
 export interface CollectedContext extends SourceContext {
   warnings: string[];
@@ -47,6 +50,9 @@ export function collectContext(maxWarnings = 200): CollectedContext {
       ctx.skipped[reason] = (ctx.skipped[reason] ?? 0) + 1;
       // Allowlisted paths are the user's choice: count them, do not warn.
       if (reason !== 'ignored-by-allowlist') ctx.warn(`${path}: skipped (${reason}${detail ? `: ${detail}` : ''})`);
+    },
+    count(reason, n) {
+      ctx.skipped[reason] = (ctx.skipped[reason] ?? 0) + n;
     },
     scanned(bytes) {
       ctx.files++;

@@ -17,6 +17,8 @@ export interface FileSourceOptions {
   excludePaths?: string[];
   /** Files read at once. Default 16. */
   concurrency?: number;
+  /** Honour .gitignore files. Default true; false scans ignored files too (`--no-gitignore`). */
+  gitignore?: boolean;
   /** Paths (relative, `/`-separated) whose content was scanned another way, e.g. as a git blob. */
   skipPath?: (path: string) => boolean;
 }
@@ -46,7 +48,16 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
     return;
   }
   const userIgnore = await loadIgnore(root, options.excludePaths ?? []);
-  const paths = repo ? await gitListFiles(root) : await globFiles(root);
+  const honour = options.gitignore !== false;
+  const paths = repo && honour ? await gitListFiles(root) : await globFiles(root, honour);
+  if (repo && honour) {
+    // Ignored files are skipped by the user's own rules, but never silently: count what git leaves out.
+    const ignored = await gitIgnoredEntries(root);
+    if (ignored > 0) {
+      ctx.count('gitignored', ignored);
+      if (paths.length === 0) ctx.warn(`${target}: every file here is ignored by git (.gitignore); nothing scanned. Use --no-gitignore to scan them`);
+    }
+  }
   const kept = paths.filter((p) => {
     if (options.skipPath?.(p)) return false;
     if (userIgnore.ignores(p)) {
@@ -142,11 +153,24 @@ async function gitListFiles(root: string): Promise<string[]> {
 }
 
 /** Outside git: every file, with each folder's `.gitignore` applied below it. */
-async function globFiles(root: string): Promise<string[]> {
+/** Files and folders git ignores below root (a wholly ignored folder counts once). */
+async function gitIgnoredEntries(root: string): Promise<number> {
+  try {
+    const { stdout } = await run('git', ['-C', root, 'ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory'], {
+      encoding: 'buffer',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return (stdout as Buffer).toString('utf8').split('\0').filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
+async function globFiles(root: string, honourGitignore: boolean): Promise<string[]> {
   const { default: fg } = await import('fast-glob');
   const { default: ignore } = await import('ignore');
   const all = await fg('**/*', { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, ignore: ['**/.git/**'], suppressErrors: true, objectMode: true });
-  const ignoreFiles = all.filter((e) => e.name === '.gitignore' && !e.dirent.isDirectory()).map((e) => e.path);
+  const ignoreFiles = honourGitignore ? all.filter((e) => e.name === '.gitignore' && !e.dirent.isDirectory()).map((e) => e.path) : [];
   const rules: Array<{ dir: string; ig: Ignore }> = [];
   for (const f of ignoreFiles) {
     try {
