@@ -1,6 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { secretsOf, type Occurrence } from './analyze/findings.js';
+import { applyLifecycle } from './analyze/lifecycle.js';
+import { applyOwners } from './analyze/owners.js';
 import { ConfigError, CONFIG_NAMES, emptyConfig, loadConfig, type SprawlConfig } from './config.js';
 import { idKey as envIdKey } from './core/identity.js';
 import type { Chunk, Report, Rule, RuleSummary } from './core/types.js';
@@ -42,6 +44,8 @@ export interface ScanOptions {
   history?: boolean;
   /** Refs whose history is scanned. Default: all refs. */
   refs?: string[];
+  /** Days after which a secret counts as long-lived. Default 90. */
+  maxAgeDays?: number;
   /** Honour .gitignore when listing files. Default true. */
   gitignore?: boolean;
   /** Scan only what is staged (the index against HEAD): the pre-commit hook. */
@@ -88,6 +92,9 @@ export async function scan(options: ScanOptions): Promise<Report> {
 
   const findings = occurrences.map((o) => o.finding);
   const secrets = secretsOf(occurrences, run.ruleSet.byId, { idKey: envIdKey(options.env), reveal: options.reveal === true });
+  const byId = new Map(findings.map((f) => [f.id, f]));
+  applyLifecycle(secrets, byId, { now: started, maxAgeDays: options.maxAgeDays ?? 90, heads: run.heads });
+  applyOwners(secrets, byId, run.codeowners);
   const used = new Set(findings.map((f) => f.ruleId).concat(secrets.map((s) => s.ruleId)));
   return {
     schemaVersion: 1,

@@ -102,6 +102,8 @@ export function secretsOf(occurrences: Occurrence[], rules: Map<string, Rule>, o
       lastSeen: null,
       ageDays: null,
       inWorkingTree: null,
+      status: null,
+      longLived: null,
       owners: [],
       workloads: [],
       revocation: rule.revocation,

@@ -29,6 +29,7 @@ program
   .option('--no-color', 'no ANSI colours in text output')
   .option('--no-history', "scan a repository's working tree only, not its git history")
   .option('--no-gitignore', 'scan files that .gitignore excludes too')
+  .option('--max-age <days>', 'secrets older than this are long-lived (default 90)')
   .option('--refs <ref...>', 'git refs whose history is scanned (default: all)')
   .option('--staged', 'scan what is staged (pre-commit): new secrets in the index against HEAD')
   .option('--range <A..B>', 'scan what the commits in A..B introduced (pull requests, pre-push)')

@@ -16,6 +16,7 @@ export interface ScanFlags {
   color?: boolean;
   history?: boolean;
   gitignore?: boolean;
+  maxAge?: string;
   refs?: string[];
   staged?: boolean;
   range?: string;
@@ -23,6 +24,12 @@ export interface ScanFlags {
 }
 
 export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${flag} must be a whole number of days`);
+  return n;
+}
 
 /** `sprawl scan`: argv → options → report written → exit code. No scanning logic here. */
 export async function scanCommand(targets: string[], flags: ScanFlags): Promise<number> {
@@ -46,6 +53,7 @@ export async function scanCommand(targets: string[], flags: ScanFlags): Promise<
     maxDecodeDepth,
     history: flags.history,
     gitignore: flags.gitignore,
+    maxAgeDays: flags.maxAge === undefined ? undefined : positiveInt(flags.maxAge, '--max-age'),
     refs: flags.refs,
     staged: flags.staged,
     range: flags.range,

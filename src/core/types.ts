@@ -158,6 +158,11 @@ export interface Secret {
   lastSeen: SeenAt | null;
   ageDays: number | null;
   inWorkingTree: boolean | null;
+  /** `exposed` (in the working tree), `removed-not-rotated` (only in history), `superseded` (the same rule
+   * at the same path later holds another value). Null before lifecycle analysis. */
+  status: 'exposed' | 'removed-not-rotated' | 'superseded' | null;
+  /** Older than the long-lived threshold (default 90 days, `--max-age`). */
+  longLived: boolean | null;
   owners: unknown[];
   workloads: unknown[];
   revocation: Revocation | null;

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { placeGitOccurrences, type BlobPlaces } from '../analyze/provenance.js';
 import { fileChunks } from '../sources/files.js';
 import { historyChunks } from '../sources/git/history.js';
 import { blobHistories } from '../sources/git/introductions.js';
-import { topLevel } from '../sources/git/repo.js';
+import { readFile } from 'node:fs/promises';
+import { CODEOWNERS_PATHS, parseCodeOwners } from '../analyze/owners.js';
+import { gitMaybe, topLevel } from '../sources/git/repo.js';
 import { unmodifiedTracked } from '../sources/git/worktree.js';
 import { scanChunks, type ScanRun } from './run.js';
 
@@ -42,5 +44,24 @@ export async function scanRepository(run: ScanRun, target: string, repo: string)
   if (log.error) ctx.warn(`${target}: git log failed (${log.error}); history findings keep the path they were listed under`);
   for (const [oid, h] of log.histories) places.introduced.set(oid, h.introduced);
   run.commitsWalked += log.commits;
+  await readOwnership(run, repo);
   run.occurrences.push(...placeGitOccurrences(inHistory, places), ...inWorktree);
+}
+
+/** HEAD (for `lastSeen` of secrets still present) and CODEOWNERS (for owners), from the working tree. */
+async function readOwnership(run: ScanRun, repo: string): Promise<void> {
+  const name = basename(repo);
+  const head = (await gitMaybe(repo, ['log', '-1', '--format=%H%x1f%aI%x1f%an <%ae>']))?.trim();
+  if (head) {
+    const [commit, date, author] = head.split('\x1f');
+    run.heads.set(name, { commit: commit!, date: date!, author: author! });
+  }
+  for (const p of CODEOWNERS_PATHS) {
+    try {
+      run.codeowners.set(name, parseCodeOwners(await readFile(join(repo, p), 'utf8')));
+      return;
+    } catch {
+      // Not at this path: GitHub looks at the next one.
+    }
+  }
 }

@@ -9,6 +9,8 @@ import { BUILTIN_RULES_DIR, loadRules } from '../rules/load.js';
 import { collectContext, type CollectedContext } from '../sources/context.js';
 import { DEFAULT_MAX_FILE_SIZE } from '../sources/files.js';
 import type { ScanOptions } from '../scan.js';
+import type { RepoHead } from '../analyze/lifecycle.js';
+import type { CodeOwners } from '../analyze/owners.js';
 
 /** What every kind of target shares during one scan: rules, filters, counters, and what was found. */
 export interface ScanRun {
@@ -21,6 +23,10 @@ export interface ScanRun {
   maxFileSize: number;
   occurrences: Occurrence[];
   commitsWalked: number;
+  /** repo name → HEAD commit, for secrets still in the working tree. */
+  heads: Map<string, RepoHead>;
+  /** repo name → its parsed CODEOWNERS. */
+  codeowners: Map<string, CodeOwners>;
   suppressed: number;
   /** Filters a chunk's matches through the allowlists and baseline and records the rest as occurrences. */
   keep(chunk: Chunk, matches: Match[], into?: Occurrence[]): void;
@@ -62,6 +68,8 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
     maxFileSize: options.maxFileSize ?? config.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
     occurrences: [],
     commitsWalked: 0,
+    heads: new Map(),
+    codeowners: new Map(),
     suppressed: 0,
     keep(chunk, matches, into = run.occurrences) {
       const allowed = matches.filter((m) => !allowRegexes.some((re) => re.test(m.secret)));

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { parseCodeOwners, ownersOf } from '../src/analyze/owners.js';
+import { scan } from '../src/scan.js';
+import { makeRepo } from './helpers/git.js';
+import { fakeChecksummedToken } from './helpers/tokens.js';
+
+const tok = (seed: string) => fakeChecksummedToken('ghp', seed);
+const NOW = () => new Date('2025-01-01T00:00:00Z');
+
+describe('CODEOWNERS', () => {
+  const co = parseCodeOwners(['# comment', '*       @acme/platform', '/deploy/ @acme/sre @dana', '*.env  @acme/secops', 'docs/   @acme/docs', '/deploy/public/'].join('\n'));
+
+  it('uses the last matching line, with gitignore-style anchoring', () => {
+    expect(ownersOf(co, 'src/app.ts')).toEqual(['@acme/platform']);
+    expect(ownersOf(co, 'deploy/k8s/app.yaml')).toEqual(['@acme/sre', '@dana']);
+    expect(ownersOf(co, 'deploy/prod.env')).toEqual(['@acme/secops']);
+    expect(ownersOf(co, 'nested/docs/guide.md')).toEqual(['@acme/docs']);
+    // A pattern with no owner takes ownership away.
+    expect(ownersOf(co, 'deploy/public/index.html')).toEqual([]);
+  });
+
+  it('reads GitLab sections, each with its own last match and default owners', () => {
+    const gl = parseCodeOwners(['[Backend] @backend-team', 'app/', '[Security][2] @sec', '*.env', '^[Docs]', 'README.md @writer'].join('\n'));
+    expect(ownersOf(gl, 'app/.env').sort()).toEqual(['@backend-team', '@sec']);
+    expect(ownersOf(gl, 'README.md')).toEqual(['@writer']);
+  });
+});
+
+describe('lifecycle and owners', () => {
+  const build = () => {
+    const r = makeRepo();
+    r.commit('init', { '.github/CODEOWNERS': '* @acme/platform\n/deploy/ @acme/sre\n', 'README.md': '# svc\n' }, '2024-01-01T00:00:00Z', 'Alice Admin');
+    r.commit('add config', { 'deploy/prod.env': `GH_TOKEN=${tok('v1')}\n`, 'scripts/old.env': `T=${tok('gone')}\n` }, '2024-02-01T00:00:00Z', 'Bob Builder');
+    r.commit('rotate', { 'deploy/prod.env': `GH_TOKEN=${tok('v2')}\n` }, '2024-09-01T00:00:00Z', 'Carol Coder');
+    r.commit('drop script', { 'scripts/old.env': null }, '2024-10-01T00:00:00Z', 'Carol Coder');
+    return r;
+  };
+
+  it('gives each secret its status, first and last seen, age and owners', async () => {
+    const r = build();
+    const report = await scan({ targets: [r.dir], now: NOW });
+    const find = (suffix: string) => report.secrets.find((s) => report.findings.some((f) => f.secretId === s.secretId && f.path.endsWith(suffix)))!;
+    const current = report.secrets.find((s) => s.status === 'exposed')!;
+    const rotated = report.secrets.find((s) => s.status === 'superseded')!;
+    const removed = report.secrets.find((s) => s.status === 'removed-not-rotated')!;
+    expect(report.secrets).toHaveLength(3);
+    expect([current, rotated, removed].every(Boolean)).toBe(true);
+
+    expect(current.firstSeen).toMatchObject({ date: '2024-09-01T00:00:00+00:00', author: 'Carol Coder <carol.coder@example.test>' });
+    expect(current.lastSeen?.commit).toBe(r.git('rev-parse', 'HEAD'));
+    expect(current.inWorkingTree).toBe(true);
+    expect(current.ageDays).toBe(122);
+    expect(current.longLived).toBe(true);
+    expect(current.owners).toEqual([
+      { name: '@acme/sre', source: 'codeowners', paths: ['deploy/prod.env'] },
+      { name: 'Carol Coder <carol.coder@example.test>', source: 'commit-author', paths: ['deploy/prod.env'] },
+    ]);
+
+    expect(rotated.firstSeen?.date).toBe('2024-02-01T00:00:00+00:00');
+    expect(rotated.inWorkingTree).toBe(false);
+    expect(rotated.ageDays).toBe(335);
+
+    expect(removed.paths).toEqual(['scripts/old.env']);
+    expect(removed.owners[0]).toEqual({ name: '@acme/platform', source: 'codeowners', paths: ['scripts/old.env'] });
+    expect(find('old.env')).toBe(removed);
+  });
+
+  it('is not long-lived under a larger --max-age', async () => {
+    const r = build();
+    const report = await scan({ targets: [r.dir], now: NOW, maxAgeDays: 400 });
+    expect(report.secrets.every((s) => s.longLived === false)).toBe(true);
+  });
+});
