@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { secretsOf, type Occurrence } from './analyze/findings.js';
 import { applyLifecycle } from './analyze/lifecycle.js';
 import { applyOwners } from './analyze/owners.js';
+import { applyRisk } from './analyze/risk.js';
 import { ConfigError, CONFIG_NAMES, emptyConfig, loadConfig, type SprawlConfig } from './config.js';
 import { idKey as envIdKey } from './core/identity.js';
 import type { Chunk, Report, Rule, RuleSummary } from './core/types.js';
@@ -91,10 +92,11 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const occurrences = run.occurrences.sort(byPlace);
 
   const findings = occurrences.map((o) => o.finding);
-  const secrets = secretsOf(occurrences, run.ruleSet.byId, { idKey: envIdKey(options.env), reveal: options.reveal === true });
+  const unordered = secretsOf(occurrences, run.ruleSet.byId, { idKey: envIdKey(options.env), reveal: options.reveal === true });
   const byId = new Map(findings.map((f) => [f.id, f]));
-  applyLifecycle(secrets, byId, { now: started, maxAgeDays: options.maxAgeDays ?? 90, heads: run.heads });
-  applyOwners(secrets, byId, run.codeowners);
+  applyLifecycle(unordered, byId, { now: started, maxAgeDays: options.maxAgeDays ?? 90, heads: run.heads });
+  applyOwners(unordered, byId, run.codeowners);
+  const secrets = applyRisk(unordered, byId, run.ruleSet.byId);
   const used = new Set(findings.map((f) => f.ruleId).concat(secrets.map((s) => s.ruleId)));
   return {
     schemaVersion: 1,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCodeOwners, ownersOf } from '../src/analyze/owners.js';
 import { scan } from '../src/scan.js';
 import { makeRepo } from './helpers/git.js';
-import { fakeChecksummedToken } from './helpers/tokens.js';
+import { fakeChecksummedToken, randomBase62 } from './helpers/tokens.js';
 
 const tok = (seed: string) => fakeChecksummedToken('ghp', seed);
 const NOW = () => new Date('2025-01-01T00:00:00Z');
@@ -63,6 +63,34 @@ describe('lifecycle and owners', () => {
     expect(removed.paths).toEqual(['scripts/old.env']);
     expect(removed.owners[0]).toEqual({ name: '@acme/platform', source: 'codeowners', paths: ['scripts/old.env'] });
     expect(find('old.env')).toBe(removed);
+  });
+
+  it('orders secrets by the documented risk formula and fills the playbook', async () => {
+    const r = build();
+    const report = await scan({ targets: [r.dir], now: NOW });
+    // github = high (30); removed-not-rotated +25, exposed +20, superseded +5; +1 a month of age.
+    expect(report.secrets.map((s) => [s.status, s.risk])).toEqual([
+      ['removed-not-rotated', 66],
+      ['exposed', 54],
+      ['superseded', 46],
+    ]);
+    const steps = report.secrets[0]!.revocation!.steps;
+    expect(steps.at(-2)).toContain('scripts/old.env');
+    expect(steps.at(-1)).toMatch(/does not revoke/);
+    expect(report.secrets[0]!.duplication).toEqual({ files: 1, repos: 1, sources: ['git'] });
+  });
+
+  it('links an AWS key id and its secret key as one credential', async () => {
+    const r = makeRepo();
+    const id = 'AKIA' + 'QZ7XK3MB5N2RTW4Y';
+    const secret = randomBase62(40, 'aws-secret');
+    r.commit('aws', { 'deploy/aws.env': `AWS_ACCESS_KEY_ID=${id}\nAWS_SECRET_ACCESS_KEY=${secret}\n` }, '2024-06-01T00:00:00Z');
+    const report = await scan({ targets: [r.dir], now: NOW, history: false });
+    const ids = report.secrets.map((s) => s.ruleId).sort();
+    expect(ids).toEqual(['aws.access-key-id', 'aws.secret-access-key']);
+    const [a, b] = report.secrets;
+    expect(a!.related).toEqual([b!.secretId]);
+    expect(b!.related).toEqual([a!.secretId]);
   });
 
   it('is not long-lived under a larger --max-age', async () => {

@@ -163,6 +163,12 @@ export interface Secret {
   status: 'exposed' | 'removed-not-rotated' | 'superseded' | null;
   /** Older than the long-lived threshold (default 90 days, `--max-age`). */
   longLived: boolean | null;
+  /** 0-100; orders the report. Formula in analyze/risk.ts and the README. */
+  risk: number | null;
+  /** Distinct files, repositories and kinds of source holding the value. */
+  duplication: { files: number; repos: number; sources: string[] } | null;
+  /** secretIds of values that form one credential with this one (an AWS key id and its secret key). */
+  related: string[];
   owners: unknown[];
   workloads: unknown[];
   revocation: Revocation | null;
