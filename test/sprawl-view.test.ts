@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCodeOwners, ownersOf } from '../src/analyze/owners.js';
+import { FORMATS } from '../src/report/index.js';
 import { scan } from '../src/scan.js';
 import { makeRepo } from './helpers/git.js';
 import { fakeChecksummedToken, randomBase62 } from './helpers/tokens.js';
@@ -91,6 +92,20 @@ describe('lifecycle and owners', () => {
     const [a, b] = report.secrets;
     expect(a!.related).toEqual([b!.secretId]);
     expect(b!.related).toEqual([a!.secretId]);
+  });
+
+  it('writes a Markdown report: summary, owners, secrets by risk, and each playbook', async () => {
+    const r = build();
+    const report = await scan({ targets: [r.dir], now: NOW });
+    const md = FORMATS.markdown(report, { color: false });
+    expect(md).toMatch(/\| Unique secrets \| 3 \|/);
+    expect(md).toMatch(/\| Duplication factor \| 1\.33 occurrences per secret \|/);
+    expect(md).toMatch(/\| removed-not-rotated \| 1 \|/);
+    expect(md).toMatch(/\| @acme\/sre \| codeowners \| 2 \| 100 \|/);
+    const rows = md.split('\n').filter((l) => /^\| \d+ \| `ghp_/.test(l)).map((l) => Number(l.split('|')[1]));
+    expect(rows).toEqual([66, 54, 46]);
+    expect(md).toMatch(/How to revoke and rotate \(https:\/\/github\.com\/settings\/tokens\)/);
+    for (const seed of ['v1', 'v2', 'gone']) expect(md).not.toContain(tok(seed));
   });
 
   it('is not long-lived under a larger --max-age', async () => {

@@ -1,4 +1,5 @@
 import type { Finding, Report } from '../core/types.js';
+import { summarize } from './summary.js';
 
 export interface TextOptions {
   /** ANSI colours: on for a TTY only. */
@@ -21,6 +22,14 @@ export function formatText(report: Report, options: TextOptions): string {
       ` in ${st.filesScanned} file(s)${st.blobsScanned > 0 ? ` and ${st.blobsScanned} git blob(s)` : ''}, ${formatBytes(st.bytesScanned)}, ${st.durationMs} ms` +
       (st.commitsWalked > 0 ? `, ${st.commitsWalked} commit(s)` : ''),
   );
+  if (report.secrets.length > 0) {
+    const sum = summarize(report);
+    const statuses = Object.entries(sum.byStatus).map(([k, v]) => `${v} ${k}`).join(', ');
+    lines.push(`sprawl: ${sum.duplicationFactor.toFixed(1)} occurrences per secret${statuses ? `; ${statuses}` : ''}${sum.maxAgeDays !== null ? `; oldest ${sum.maxAgeDays} days, ${sum.longLived} long-lived` : ''}`);
+    for (const s of report.secrets.slice(0, 5)) {
+      lines.push(`  risk ${String(s.risk ?? '?').padStart(3)}  ${s.ruleId} ${s.secret}  ${s.status ?? ''}  ${s.occurrences} place(s)`);
+    }
+  }
   if (skipped) lines.push(paint('dim', `skipped: ${skipped}`));
   for (const w of report.scan.warnings.slice(0, 20)) lines.push(paint('yellow', `warning: ${w}`));
   if (report.scan.warnings.length > 20) lines.push(paint('dim', `(${report.scan.warnings.length - 20} more warnings in the JSON report)`));
