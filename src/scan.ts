@@ -4,6 +4,7 @@ import { secretsOf, type Occurrence } from './analyze/findings.js';
 import { applyLifecycle } from './analyze/lifecycle.js';
 import { applyOwners } from './analyze/owners.js';
 import { applyRisk } from './analyze/risk.js';
+import { applyWorkloads } from './analyze/workloads.js';
 import { ConfigError, CONFIG_NAMES, emptyConfig, loadConfig, type SprawlConfig } from './config.js';
 import { idKey as envIdKey } from './core/identity.js';
 import type { Chunk, Report, Rule, RuleSummary } from './core/types.js';
@@ -96,6 +97,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const byId = new Map(findings.map((f) => [f.id, f]));
   applyLifecycle(unordered, byId, { now: started, maxAgeDays: options.maxAgeDays ?? 90, heads: run.heads });
   applyOwners(unordered, byId, run.codeowners);
+  applyWorkloads(unordered, byId, run.k8s);
   const secrets = applyRisk(unordered, byId, run.ruleSet.byId);
   const used = new Set(findings.map((f) => f.ruleId).concat(secrets.map((s) => s.ruleId)));
   return {

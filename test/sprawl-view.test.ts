@@ -114,3 +114,75 @@ describe('lifecycle and owners', () => {
     expect(report.secrets.every((s) => s.longLived === false)).toBe(true);
   });
 });
+
+describe('workloads', () => {
+  it('names the CI job, Kubernetes workloads, compose service, Terraform resource and image using each secret', async () => {
+    const gh = tok('wf');
+    const dbPass = `Zq8${randomBase62(18, 'db')}!`;
+    const r = makeRepo();
+    r.commit(
+      'infra',
+      {
+        '.github/workflows/deploy.yml': [
+          'name: deploy',
+          'on: [push]',
+          'jobs:',
+          '  build:',
+          '    runs-on: ubuntu-latest',
+          '    steps:',
+          '      - run: npm ci',
+          '  release:',
+          '    runs-on: ubuntu-latest',
+          '    env:',
+          `      GH_TOKEN: ${gh}`,
+          '    steps:',
+          '      - run: gh release create',
+          '',
+        ].join('\n'),
+        'k8s/secret.yaml': ['apiVersion: v1', 'kind: Secret', 'metadata:', '  name: db-creds', 'stringData:', `  password: "${dbPass}"`, ''].join('\n'),
+        'k8s/api.yaml': [
+          'apiVersion: apps/v1',
+          'kind: Deployment',
+          'metadata:',
+          '  name: api',
+          'spec:',
+          '  template:',
+          '    spec:',
+          '      containers:',
+          '        - name: api',
+          '          env:',
+          '            - name: DB_PASSWORD',
+          '              valueFrom:',
+          '                secretKeyRef: { name: db-creds, key: password }',
+          '---',
+          'apiVersion: batch/v1',
+          'kind: CronJob',
+          'metadata:',
+          '  name: nightly-report',
+          'spec:',
+          '  jobTemplate:',
+          '    spec:',
+          '      template:',
+          '        spec:',
+          '          containers:',
+          '            - name: report',
+          '              envFrom:',
+          '                - secretRef: { name: db-creds }',
+          '',
+        ].join('\n'),
+        'docker-compose.yml': ['services:', '  db:', '    image: postgres:16', '    environment:', `      POSTGRES_PASSWORD: "${dbPass}"`, '  web:', '    image: nginx', ''].join('\n'),
+        'infra/main.tf': ['provider "aws" {', '  region = "eu-west-1"', '}', '', 'resource "aws_db_instance" "main" {', '  engine   = "postgres"', `  password = "${dbPass}"`, '}', ''].join('\n'),
+        'Dockerfile': ['FROM node:20', `ENV GITHUB_TOKEN=${gh}`, 'RUN npm ci', ''].join('\n'),
+      },
+      '2024-06-01T00:00:00Z',
+    );
+    const report = await scan({ targets: [r.dir], now: NOW, history: false });
+    const workloadsOf = (raw: string) => {
+      const ids = new Set(report.findings.filter((f) => f.secretId && f.secret.startsWith(raw.slice(0, 4))).map((f) => f.secretId));
+      const s = report.secrets.find((x) => ids.has(x.secretId))!;
+      return (s.workloads as Array<{ kind: string; name: string }>).map((w) => `${w.kind} ${w.name}`).sort();
+    };
+    expect(workloadsOf(gh)).toEqual(['dockerfile-image . (Dockerfile)', 'github-actions-job release']);
+    expect(workloadsOf(dbPass)).toEqual(['compose-service db', 'k8s-cronjob nightly-report', 'k8s-deployment api', 'terraform-resource aws_db_instance.main']);
+  });
+});

@@ -131,6 +131,9 @@ export interface Finding {
   decodedFrom: string[];
   /** Git blob holding the occurrence, for history findings. */
   blobId?: string;
+  /** Workloads that use the value where it stands: the CI job, Kubernetes workload, compose service,
+   * Terraform resource or image whose definition holds it. */
+  workloads?: Array<{ kind: string; name: string; path: string; via: string }>;
   /** Later commits that introduced the same blob (renames, re-adds on other branches), oldest first. */
   alsoIntroduced?: Array<{ commit: string; date: string; author: string; path: string }>;
 }

@@ -1,0 +1,205 @@
+import { createRequire } from 'node:module';
+import type { Document, Node as YamlNode, Pair, YAMLMap } from 'yaml';
+import type { Finding, Secret } from '../core/types.js';
+
+/** The fixed vocabulary of workload kinds. */
+export type WorkloadKind =
+  | 'github-actions-job'
+  | 'gitlab-ci-job'
+  | 'circleci-job'
+  | 'k8s-deployment'
+  | 'k8s-statefulset'
+  | 'k8s-daemonset'
+  | 'k8s-cronjob'
+  | 'k8s-job'
+  | 'k8s-pod'
+  | 'compose-service'
+  | 'terraform-resource'
+  | 'dockerfile-image';
+
+/** A workload that uses or exposes a secret. `name` is what a user would search for. */
+export interface Workload {
+  kind: WorkloadKind;
+  name: string;
+  path: string;
+  /** How the secret reaches it: `literal`, or `secret <name>` for a Kubernetes Secret it references. */
+  via: string;
+}
+
+/** Lines [start, end] (from 1, inclusive) of a file that belong to a workload. */
+export interface WorkloadSpan {
+  workload: Workload;
+  startLine: number;
+  endLine: number;
+}
+
+/** A Kubernetes Secret defined in a file, and the workloads anywhere that reference it by name. */
+export interface K8sIndex {
+  /** Secret name → its lines in the file that defines it. */
+  secrets: Array<{ name: string; path: string; startLine: number; endLine: number }>;
+  /** Secret name → workloads that reference it (secretKeyRef, envFrom, volumes, imagePullSecrets). */
+  references: Map<string, Workload[]>;
+}
+
+const requireLazy = createRequire(import.meta.url);
+const yaml = (): typeof import('yaml') => requireLazy('yaml') as typeof import('yaml');
+
+const K8S_KINDS: Record<string, WorkloadKind> = {
+  Deployment: 'k8s-deployment',
+  StatefulSet: 'k8s-statefulset',
+  DaemonSet: 'k8s-daemonset',
+  CronJob: 'k8s-cronjob',
+  Job: 'k8s-job',
+  Pod: 'k8s-pod',
+};
+
+/** Top-level keys of .gitlab-ci.yml that are not jobs. */
+const GITLAB_RESERVED = new Set(['stages', 'variables', 'include', 'default', 'workflow', 'image', 'services', 'before_script', 'after_script', 'cache', 'pages']);
+
+function lineOf(text: string, offset: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** The lines a map entry covers, from its key to the end of its value. */
+function span(text: string, pair: Pair, workload: Workload): WorkloadSpan | null {
+  const start = (pair.key as YamlNode | null)?.range?.[0];
+  const end = (pair.value as YamlNode | null)?.range?.[2];
+  if (start === undefined || end === undefined) return null;
+  return { workload, startLine: lineOf(text, start), endLine: lineOf(text, Math.max(start, end - 1)) };
+}
+
+function mapPairs(node: unknown): Pair[] {
+  return node && typeof node === 'object' && 'items' in (node as YAMLMap) ? ((node as YAMLMap).items as Pair[]) : [];
+}
+
+function keyOf(p: Pair): string {
+  const k = p.key as { value?: unknown } | null;
+  return k && typeof k.value === 'string' ? k.value : String(k?.value ?? '');
+}
+
+function docs(text: string): Document[] {
+  try {
+    return yaml().parseAllDocuments(text) as unknown as Document[];
+  } catch {
+    return [];
+  }
+}
+
+/** Names of Secrets a Kubernetes object refers to, anywhere in it. */
+function secretRefs(value: unknown, out: Set<string>): void {
+  if (Array.isArray(value)) value.forEach((v) => secretRefs(v, out));
+  else if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    for (const [k, v] of Object.entries(o)) {
+      if ((k === 'secretKeyRef' || k === 'secretRef') && v && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string') out.add((v as { name: string }).name);
+      else if (k === 'secret' && v && typeof v === 'object' && typeof (v as { secretName?: unknown }).secretName === 'string') out.add((v as { secretName: string }).secretName);
+      else if (k === 'imagePullSecrets' && Array.isArray(v)) v.forEach((s) => typeof s?.name === 'string' && out.add(s.name));
+      secretRefs(v, out);
+    }
+  }
+}
+
+/**
+ * The workloads a file defines, with the lines each covers, parsed with a real YAML parser (HCL and
+ * Dockerfiles by their block syntax). A secret on a line inside a workload's span is used by it.
+ * Kubernetes Secrets and the references to them go into `k8s`, to be joined across files.
+ */
+export function workloadsIn(path: string, text: string, k8s: K8sIndex): WorkloadSpan[] {
+  const out: WorkloadSpan[] = [];
+  const push = (s: WorkloadSpan | null): void => {
+    if (s) out.push(s);
+  };
+  const base = path.split('/').pop() ?? path;
+  if (/^\.github\/workflows\/[^/]+\.ya?ml$/.test(path) || /(?:^|\/)\.circleci\/config\.ya?ml$/.test(path)) {
+    const kind: WorkloadKind = path.startsWith('.github/') ? 'github-actions-job' : 'circleci-job';
+    for (const doc of docs(text)) {
+      const top = mapPairs(doc.contents);
+      const jobs = top.find((p) => keyOf(p) === 'jobs');
+      const jobPairs = mapPairs(jobs?.value);
+      for (const j of jobPairs) push(span(text, j, { kind, name: keyOf(j), path, via: 'literal' }));
+      // Workflow-level `env:` reaches every job.
+      const env = top.find((p) => keyOf(p) === 'env');
+      if (env) for (const j of jobPairs) push(span(text, env, { kind, name: keyOf(j), path, via: 'workflow env' }));
+    }
+  } else if (/(?:^|\/)\.gitlab-ci\.ya?ml$/.test(path)) {
+    for (const doc of docs(text)) {
+      const top = mapPairs(doc.contents);
+      const jobs = top.filter((p) => !GITLAB_RESERVED.has(keyOf(p)) && !keyOf(p).startsWith('.') && mapPairs(p.value).length > 0);
+      for (const j of jobs) push(span(text, j, { kind: 'gitlab-ci-job', name: keyOf(j), path, via: 'literal' }));
+      const vars = top.find((p) => keyOf(p) === 'variables');
+      if (vars) for (const j of jobs) push(span(text, vars, { kind: 'gitlab-ci-job', name: keyOf(j), path, via: 'global variables' }));
+    }
+  } else if (/(?:^|\/)(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml$/.test(path)) {
+    for (const doc of docs(text)) {
+      const services = mapPairs(mapPairs(doc.contents).find((p) => keyOf(p) === 'services')?.value);
+      for (const s of services) push(span(text, s, { kind: 'compose-service', name: keyOf(s), path, via: 'literal' }));
+    }
+  } else if (/\.ya?ml$/.test(path)) {
+    for (const doc of docs(text)) {
+      const obj = doc.toJS() as { kind?: unknown; metadata?: { name?: unknown } } | null;
+      if (!obj || typeof obj.kind !== 'string' || typeof obj.metadata?.name !== 'string') continue;
+      const name = obj.metadata.name;
+      const range = (doc.contents as YamlNode | null)?.range;
+      if (!range) continue;
+      const lines = { startLine: lineOf(text, range[0]), endLine: lineOf(text, Math.max(range[0], range[2] - 1)) };
+      if (obj.kind === 'Secret') k8s.secrets.push({ name, path, ...lines });
+      const kind = K8S_KINDS[obj.kind];
+      if (!kind) continue;
+      out.push({ workload: { kind, name, path, via: 'literal' }, ...lines });
+      const refs = new Set<string>();
+      secretRefs(obj, refs);
+      for (const r of refs) {
+        const list = k8s.references.get(r) ?? [];
+        list.push({ kind, name, path, via: `secret ${r}` });
+        k8s.references.set(r, list);
+      }
+    }
+  } else if (/\.tf$/.test(path)) {
+    // resource "type" "name" { ... } and provider "name" { ... }: the block runs to its matching brace.
+    const re = /^[ \t]*(resource|provider|module)[ \t]+"([^"]+)"(?:[ \t]+"([^"]+)")?[ \t]*\{/gm;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      let depth = 0;
+      let end = m.index + m[0].length - 1;
+      for (; end < text.length; end++) {
+        if (text[end] === '{') depth++;
+        else if (text[end] === '}' && --depth === 0) break;
+      }
+      const name = m[1] === 'resource' ? `${m[2]}.${m[3] ?? ''}` : `${m[1]}.${m[2]}`;
+      out.push({ workload: { kind: 'terraform-resource', name, path, via: 'literal' }, startLine: lineOf(text, m.index), endLine: lineOf(text, end) });
+    }
+  } else if (/^Dockerfile(?:\.[\w-]+)?$|\.dockerfile$/i.test(base)) {
+    const image = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '.';
+    const lines = text.split('\n');
+    lines.forEach((l, i) => {
+      if (/^\s*(?:ENV|ARG)\s/i.test(l)) out.push({ workload: { kind: 'dockerfile-image', name: `${image} (${path})`, path, via: 'literal' }, startLine: i + 1, endLine: i + 1 });
+    });
+  }
+  return out;
+}
+
+/**
+ * Joins the Kubernetes index (a finding inside a Secret reaches every workload that references that
+ * Secret, in any file scanned) and lists each secret's workloads once.
+ */
+export function applyWorkloads(secrets: Secret[], findingsById: Map<string, Finding>, k8s: K8sIndex): void {
+  for (const f of findingsById.values()) {
+    for (const s of k8s.secrets) {
+      if (s.path !== f.path || f.line < s.startLine || f.line > s.endLine) continue;
+      const users = k8s.references.get(s.name) ?? [];
+      if (users.length > 0) f.workloads = [...(f.workloads ?? []), ...users];
+    }
+  }
+  for (const s of secrets) {
+    const seen = new Map<string, Workload>();
+    for (const id of s.findingIds) {
+      for (const w of findingsById.get(id)?.workloads ?? []) {
+        const key = `${w.kind}\0${w.name}\0${w.path}`;
+        if (!seen.has(key)) seen.set(key, w as Workload);
+      }
+    }
+    s.workloads = [...seen.values()];
+  }
+}
