@@ -186,3 +186,20 @@ describe('workloads', () => {
     expect(workloadsOf(dbPass)).toEqual(['compose-service db', 'k8s-cronjob nightly-report', 'k8s-deployment api', 'terraform-resource aws_db_instance.main']);
   });
 });
+
+describe('several repositories in one run', () => {
+  it('gives a secret shared by two repos one entry listing both', async () => {
+    const shared = tok('shared');
+    const a = makeRepo();
+    a.commit('a', { 'config/.env': `GH_TOKEN=${shared}\n` }, '2024-01-01T00:00:00Z');
+    const b = makeRepo();
+    b.commit('b', { 'ci/deploy.sh': `export GH_TOKEN=${shared}\n` }, '2024-03-01T00:00:00Z');
+    const report = await scan({ targets: [a.dir, b.dir], now: NOW });
+    expect(report.secrets).toHaveLength(1);
+    const s = report.secrets[0]!;
+    expect(s.repos.sort()).toEqual([a.dir.split('/').pop(), b.dir.split('/').pop()].sort());
+    expect(s.occurrences).toBe(4);
+    expect(s.duplication).toEqual({ files: 2, repos: 2, sources: ['file', 'git'] });
+    expect(s.firstSeen?.date).toBe('2024-01-01T00:00:00+00:00');
+  });
+});

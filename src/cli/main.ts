@@ -17,7 +17,7 @@ program
   .command('scan')
   .description('Scan files and folders (or - for standard input) for secrets')
   .argument('[paths...]', 'files or folders to scan, or - for standard input', [])
-  .option('-f, --format <format>', 'text, json, sarif or markdown (default: from --output, else text)')
+  .option('-f, --format <format>', 'text, json, sarif, markdown or html (default: from --output, else text)')
   .option('-o, --output <file>', 'write the report to a file')
   .option('-c, --config <file>', 'sprawl.yaml (default: sprawl.yaml at the target root, if any)')
   .option('--rules <dir...>', 'extra rule folders or files')
