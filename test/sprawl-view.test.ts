@@ -203,3 +203,24 @@ describe('several repositories in one run', () => {
     expect(s.firstSeen?.date).toBe('2024-01-01T00:00:00+00:00');
   });
 });
+
+describe('variables read by CI jobs', () => {
+  it('links a value in .env or compose to the jobs that read its variable', async () => {
+    const secret = `Pq7${randomBase62(20, 'var')}`;
+    const r = makeRepo();
+    r.commit(
+      'ci',
+      {
+        '.env': `DEPLOY_TOKEN=${secret}\n`,
+        '.github/workflows/ci.yml': ['on: push', 'jobs:', '  test:', '    runs-on: ubuntu-latest', '    steps:', '      - run: npm test', '  deploy:', '    runs-on: ubuntu-latest', '    steps:', '      - run: ./deploy.sh --key "$DEPLOY_TOKEN"', '      - run: echo ${{ secrets.OTHER }}', ''].join('\n'),
+        '.gitlab-ci.yml': ['stages: [ship]', 'ship:', '  stage: ship', '  script:', '    - curl -H "X-Key: ${DEPLOY_TOKEN}" https://deploy.internal', ''].join('\n'),
+      },
+      '2024-06-01T00:00:00Z',
+    );
+    const report = await scan({ targets: [r.dir], now: NOW, history: false });
+    expect(report.secrets).toHaveLength(1);
+    expect(report.findings[0]!.variable).toBe('DEPLOY_TOKEN');
+    const ws = (report.secrets[0]!.workloads as Array<{ kind: string; name: string; via: string }>).map((w) => `${w.kind} ${w.name} ${w.via}`).sort();
+    expect(ws).toEqual(['github-actions-job deploy variable DEPLOY_TOKEN', 'gitlab-ci-job ship variable DEPLOY_TOKEN']);
+  });
+});

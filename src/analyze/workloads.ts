@@ -33,12 +33,43 @@ export interface WorkloadSpan {
   endLine: number;
 }
 
-/** A Kubernetes Secret defined in a file, and the workloads anywhere that reference it by name. */
-export interface K8sIndex {
-  /** Secret name → its lines in the file that defines it. */
+/** What joins a secret to workloads across files, collected over the whole scan. */
+export interface WorkloadIndex {
+  /** Kubernetes Secrets: name and the lines of the file that defines it. */
   secrets: Array<{ name: string; path: string; startLine: number; endLine: number }>;
   /** Secret name → workloads that reference it (secretKeyRef, envFrom, volumes, imagePullSecrets). */
   references: Map<string, Workload[]>;
+  /** Variable name → CI jobs that read it (`$FOO`, `${FOO}`, `${{ env.FOO }}`, `${{ secrets.FOO }}`). */
+  variableReads: Map<string, Workload[]>;
+}
+
+export function emptyWorkloadIndex(): WorkloadIndex {
+  return { secrets: [], references: new Map(), variableReads: new Map() };
+}
+
+/** Variables a piece of CI config reads. */
+const READS = /\$\{\{\s*(?:env|secrets|vars)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+function recordReads(text: string, s: WorkloadSpan, index: WorkloadIndex): void {
+  const lines = text.split('\n').slice(s.startLine - 1, s.endLine).join('\n');
+  const names = new Set<string>();
+  for (const m of lines.matchAll(READS)) names.add(m[1] ?? m[2] ?? m[3]!);
+  for (const name of names) {
+    const list = index.variableReads.get(name) ?? [];
+    if (!list.some((w) => w.name === s.workload.name && w.path === s.workload.path)) list.push({ ...s.workload, via: `variable ${name}` });
+    index.variableReads.set(name, list);
+  }
+}
+
+/** CI configs are parsed even without findings: their jobs may read a variable that holds a secret. */
+export function isCiConfig(path: string): boolean {
+  return /^\.github\/workflows\/[^/]+\.ya?ml$|(?:^|\/)\.gitlab-ci\.ya?ml$|(?:^|\/)\.circleci\/config\.ya?ml$/.test(path);
+}
+
+/** The variable a line assigns: `export FOO=`, `FOO:`, `"FOO":` — the name a CI job would read. */
+export function assignedVariable(line: string): string | null {
+  const m = /^\s*(?:-\s+)?(?:export\s+)?["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*[:=]/.exec(line);
+  return m ? m[1]! : null;
 }
 
 const requireLazy = createRequire(import.meta.url);
@@ -106,7 +137,7 @@ function secretRefs(value: unknown, out: Set<string>): void {
  * Dockerfiles by their block syntax). A secret on a line inside a workload's span is used by it.
  * Kubernetes Secrets and the references to them go into `k8s`, to be joined across files.
  */
-export function workloadsIn(path: string, text: string, k8s: K8sIndex): WorkloadSpan[] {
+export function workloadsIn(path: string, text: string, k8s: WorkloadIndex): WorkloadSpan[] {
   const out: WorkloadSpan[] = [];
   const push = (s: WorkloadSpan | null): void => {
     if (s) out.push(s);
@@ -118,7 +149,11 @@ export function workloadsIn(path: string, text: string, k8s: K8sIndex): Workload
       const top = mapPairs(doc.contents);
       const jobs = top.find((p) => keyOf(p) === 'jobs');
       const jobPairs = mapPairs(jobs?.value);
-      for (const j of jobPairs) push(span(text, j, { kind, name: keyOf(j), path, via: 'literal' }));
+      for (const j of jobPairs) {
+        const sp = span(text, j, { kind, name: keyOf(j), path, via: 'literal' });
+        push(sp);
+        if (sp) recordReads(text, sp, k8s);
+      }
       // Workflow-level `env:` reaches every job.
       const env = top.find((p) => keyOf(p) === 'env');
       if (env) for (const j of jobPairs) push(span(text, env, { kind, name: keyOf(j), path, via: 'workflow env' }));
@@ -127,7 +162,11 @@ export function workloadsIn(path: string, text: string, k8s: K8sIndex): Workload
     for (const doc of docs(text)) {
       const top = mapPairs(doc.contents);
       const jobs = top.filter((p) => !GITLAB_RESERVED.has(keyOf(p)) && !keyOf(p).startsWith('.') && mapPairs(p.value).length > 0);
-      for (const j of jobs) push(span(text, j, { kind: 'gitlab-ci-job', name: keyOf(j), path, via: 'literal' }));
+      for (const j of jobs) {
+        const sp = span(text, j, { kind: 'gitlab-ci-job', name: keyOf(j), path, via: 'literal' });
+        push(sp);
+        if (sp) recordReads(text, sp, k8s);
+      }
       const vars = top.find((p) => keyOf(p) === 'variables');
       if (vars) for (const j of jobs) push(span(text, vars, { kind: 'gitlab-ci-job', name: keyOf(j), path, via: 'global variables' }));
     }
@@ -181,11 +220,16 @@ export function workloadsIn(path: string, text: string, k8s: K8sIndex): Workload
 }
 
 /**
- * Joins the Kubernetes index (a finding inside a Secret reaches every workload that references that
- * Secret, in any file scanned) and lists each secret's workloads once.
+ * Joins the index: a finding inside a Kubernetes Secret reaches every workload that references that
+ * Secret, and a value assigned to a variable reaches every CI job that reads the variable, in any file
+ * scanned. Then lists each secret's workloads once.
  */
-export function applyWorkloads(secrets: Secret[], findingsById: Map<string, Finding>, k8s: K8sIndex): void {
+export function applyWorkloads(secrets: Secret[], findingsById: Map<string, Finding>, k8s: WorkloadIndex): void {
   for (const f of findingsById.values()) {
+    const readers = f.variable ? k8s.variableReads.get(f.variable) ?? [] : [];
+    // A job reading the variable uses the value, unless the value sits in that very job already.
+    const others = readers.filter((w) => !(f.workloads ?? []).some((x) => x.kind === w.kind && x.name === w.name && x.path === w.path));
+    if (others.length > 0) f.workloads = [...(f.workloads ?? []), ...others];
     for (const s of k8s.secrets) {
       if (s.path !== f.path || f.line < s.startLine || f.line > s.endLine) continue;
       const users = k8s.references.get(s.name) ?? [];

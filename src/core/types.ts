@@ -131,6 +131,8 @@ export interface Finding {
   decodedFrom: string[];
   /** Git blob holding the occurrence, for history findings. */
   blobId?: string;
+  /** The variable the value is assigned to on its line (`FOO=...`, `FOO: ...`), which CI jobs may read. */
+  variable?: string;
   /** Workloads that use the value where it stands: the CI job, Kubernetes workload, compose service,
    * Terraform resource or image whose definition holds it. */
   workloads?: Array<{ kind: string; name: string; path: string; via: string }>;

@@ -11,7 +11,8 @@ import { DEFAULT_MAX_FILE_SIZE } from '../sources/files.js';
 import type { ScanOptions } from '../scan.js';
 import type { RepoHead } from '../analyze/lifecycle.js';
 import type { CodeOwners } from '../analyze/owners.js';
-import { workloadsIn, type K8sIndex, type WorkloadSpan } from '../analyze/workloads.js';
+import { assignedVariable, emptyWorkloadIndex, isCiConfig, workloadsIn, type WorkloadIndex, type WorkloadSpan } from '../analyze/workloads.js';
+import { buildLineIndex } from '../core/lines.js';
 
 /** What every kind of target shares during one scan: rules, filters, counters, and what was found. */
 export interface ScanRun {
@@ -29,7 +30,7 @@ export interface ScanRun {
   /** repo name → its parsed CODEOWNERS. */
   codeowners: Map<string, CodeOwners>;
   /** Kubernetes Secrets and the workloads that reference them, across every manifest scanned. */
-  k8s: K8sIndex;
+  k8s: WorkloadIndex;
   suppressed: number;
   /** Filters a chunk's matches through the allowlists and baseline and records the rest as occurrences. */
   keep(chunk: Chunk, matches: Match[], into?: Occurrence[]): void;
@@ -73,14 +74,17 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
     commitsWalked: 0,
     heads: new Map(),
     codeowners: new Map(),
-    k8s: { secrets: [], references: new Map() },
+    k8s: emptyWorkloadIndex(),
     suppressed: 0,
     keep(chunk, matches, into = run.occurrences) {
       const allowed = matches.filter((m) => !allowRegexes.some((re) => re.test(m.secret)));
       const spans = workloadSpans(chunk, allowed.length > 0, run.k8s);
+      const lines = allowed.length > 0 ? buildLineIndex(chunk.data) : null;
       for (const o of occurrencesOf(chunk, allowed, ruleSet.byId, findingOptions)) {
         const used = spans.filter((s) => o.finding.line >= s.startLine && o.finding.line <= s.endLine).map((s) => s.workload);
         if (used.length > 0) o.finding.workloads = used;
+        const variable = lines ? assignedVariable(lines.lineText(o.match.matchStart)) : null;
+        if (variable) o.finding.variable = variable;
         if (allowIds.has(o.finding.secretId) || options.baseline?.has(o.finding.secretId)) run.suppressed++;
         else into.push(o);
       }
@@ -94,12 +98,12 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
 const WORKLOAD_FILE = /\.ya?ml$|\.tf$|(?:^|\/)Dockerfile(?:\.[\w-]+)?$|\.dockerfile$/i;
 const K8S_REFERENCE = /secretKeyRef|secretRef|secretName|imagePullSecrets/;
 
-function workloadSpans(chunk: Chunk, hasMatches: boolean, k8s: K8sIndex): WorkloadSpan[] {
+function workloadSpans(chunk: Chunk, hasMatches: boolean, k8s: WorkloadIndex): WorkloadSpan[] {
   const path = chunk.provenance.path;
   if (!WORKLOAD_FILE.test(path) || chunk.data.length > 2 * 1024 * 1024) return [];
   if (!hasMatches && !/\.ya?ml$/i.test(path)) return [];
   const text = chunk.data.toString('utf8');
-  if (!hasMatches && !(K8S_REFERENCE.test(text) && text.includes('kind:'))) return [];
+  if (!hasMatches && !isCiConfig(path) && !(K8S_REFERENCE.test(text) && text.includes('kind:'))) return [];
   return workloadsIn(path, text, k8s);
 }
 
