@@ -224,3 +224,22 @@ describe('variables read by CI jobs', () => {
     expect(ws).toEqual(['github-actions-job deploy variable DEPLOY_TOKEN', 'gitlab-ci-job ship variable DEPLOY_TOKEN']);
   });
 });
+
+describe('Kubernetes Secret data', () => {
+  it('decodes base64 values with their key, so the same password in plain text elsewhere is one secret', async () => {
+    const password = `Vt4${randomBase62(16, 'k8s')}!x`;
+    const r = makeRepo();
+    r.commit(
+      'k8s',
+      {
+        'k8s/db-secret.yaml': ['apiVersion: v1', 'kind: Secret', 'metadata:', '  name: db', 'type: Opaque', 'data:', `  password: ${Buffer.from(password).toString('base64')}`, ''].join('\n'),
+        'local.env': `DB_PASSWORD=${password}\n`,
+      },
+      '2024-06-01T00:00:00Z',
+    );
+    const report = await scan({ targets: [r.dir], now: NOW, history: false });
+    expect(report.secrets).toHaveLength(1);
+    expect(report.secrets[0]!.paths).toEqual(['k8s/db-secret.yaml', 'local.env']);
+    expect(report.findings.find((f) => f.path.startsWith('k8s/'))!.decodedFrom).toEqual(['base64']);
+  });
+});

@@ -46,25 +46,38 @@ function detectAt(data: Buffer, rs: RuleSet, options: DetectOptions, depth: numb
   // Inside decoded content every part may be encoded again: the whole buffer is a decode window.
   // Outside that, the values generic rules captured (`token: <base64>`, `password=<hex>`) and the text after
   // context words (`_b64`, `"auth"`): an encoded secret is a value, so decoding costs nothing elsewhere.
+  // A generic value is decoded with its key in front (`password: <decoded>`): a Kubernetes Secret's
+  // `data:` holds base64 of plain passwords, which only the key marks as secret.
+  const keyOf = new Map<number, Buffer>();
   if (depth < (options.maxDecodeDepth ?? 2)) decode.splice(0, decode.length, 0, data.length);
-  else for (const m of out) if (rs.byId.get(m.ruleId)?.generic) decode.push(m.start, m.end);
+  else {
+    for (const m of out) {
+      if (!rs.byId.get(m.ruleId)?.generic) continue;
+      decode.push(m.start, m.end);
+      keyOf.set(m.start, data.subarray(Math.max(m.matchStart, m.start - 80), m.start));
+    }
+  }
   const decodeWindows = mergeSpans(decode);
   if (depth > 0 && decodeWindows.length > 0) {
     for (const seg of findEncodedSegments(data, budget, decodeWindows)) {
-      for (const inner of detectAt(seg.decoded, rs, options, depth - 1, budget)) {
+      const key = keyOf.get(seg.start);
+      const inner = key ? Buffer.concat([key, seg.decoded, NEWLINE]) : seg.decoded;
+      for (const innerMatch of detectAt(inner, rs, options, depth - 1, budget)) {
         out.push({
-          ...inner,
+          ...innerMatch,
           start: seg.start,
           end: seg.end,
           matchStart: seg.start,
           matchEnd: seg.end,
-          decodedFrom: [seg.kind, ...inner.decodedFrom],
+          decodedFrom: [seg.kind, ...innerMatch.decodedFrom],
         });
       }
     }
   }
   return out;
 }
+
+const NEWLINE = Buffer.from('\n');
 
 /** Bytes around a context word's hit (`_b64`, `"auth"`) where encoded segments are looked for. */
 const DECODE_BEFORE = 64;
@@ -208,7 +221,9 @@ export function resolveOverlaps(matches: Match[], ruleOf: (ruleId: string) => Ru
   if (matches.length < 2) return matches;
   const score = (m: Match): number => {
     const rule = ruleOf(m.ruleId);
-    return (rule?.generic ? 0 : 100) + CONFIDENCE_RANK[m.confidence] * 10 + (rule?.checksum && m.confidence !== 'low' ? 5 : 0) + (m.decodedFrom.length === 0 ? 1 : 0);
+    // Between a generic value and what it decodes to, the decoded text is the credential a user would
+    // rotate (and matches the same value written in plain text elsewhere).
+    return (rule?.generic ? 0 : 100) + CONFIDENCE_RANK[m.confidence] * 10 + (rule?.checksum && m.confidence !== 'low' ? 5 : 0) + (m.decodedFrom.length > 0 ? 1 : 0);
   };
   const sorted = [...matches].sort((a, b) => score(b) - score(a) || b.end - b.start - (a.end - a.start));
   const kept: Match[] = [];
