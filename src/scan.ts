@@ -95,9 +95,9 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const findings = occurrences.map((o) => o.finding);
   const unordered = secretsOf(occurrences, run.ruleSet.byId, { idKey: envIdKey(options.env), reveal: options.reveal === true });
   const byId = new Map(findings.map((f) => [f.id, f]));
-  applyLifecycle(unordered, byId, { now: started, maxAgeDays: options.maxAgeDays ?? 90, heads: run.heads });
-  applyOwners(unordered, byId, run.codeowners);
+  applyLifecycle(unordered, byId, { now: started, maxAgeDays: options.maxAgeDays ?? 90, heads: run.heads, lastPresent: run.lastPresent });
   applyWorkloads(unordered, byId, run.k8s);
+  applyOwners(unordered, byId, run.codeowners);
   const secrets = applyRisk(unordered, byId, run.ruleSet.byId);
   const used = new Set(findings.map((f) => f.ruleId).concat(secrets.map((s) => s.ruleId)));
   return {

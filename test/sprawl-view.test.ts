@@ -58,6 +58,9 @@ describe('lifecycle and owners', () => {
     ]);
 
     expect(rotated.firstSeen?.date).toBe('2024-02-01T00:00:00+00:00');
+    // Last held by the commit before the rotation replaced it.
+    expect(rotated.lastSeen?.date).toBe('2024-02-01T00:00:00+00:00');
+    expect(removed.lastSeen?.commit).toBe(r.git('rev-parse', 'HEAD~1'));
     expect(rotated.inWorkingTree).toBe(false);
     expect(rotated.ageDays).toBe(335);
 
@@ -148,6 +151,7 @@ describe('workloads', () => {
           'spec:',
           '  template:',
           '    spec:',
+          '      serviceAccountName: api-sa',
           '      containers:',
           '        - name: api',
           '          env:',
@@ -184,6 +188,10 @@ describe('workloads', () => {
     };
     expect(workloadsOf(gh)).toEqual(['dockerfile-image . (Dockerfile)', 'github-actions-job release']);
     expect(workloadsOf(dbPass)).toEqual(['compose-service db', 'k8s-cronjob nightly-report', 'k8s-deployment api', 'terraform-resource aws_db_instance.main']);
+    const db = report.secrets.find((s) => (s.workloads as Array<{ name: string }>).some((w) => w.name === 'api'))!;
+    const owners = db.owners as Array<{ name: string; source: string }>;
+    expect(owners[0]).toMatchObject({ name: 'serviceaccount api-sa', source: 'workload' });
+    expect(owners.filter((o) => o.source === 'workload').map((o) => o.name)).toContain('k8s-deployment api');
   });
 });
 

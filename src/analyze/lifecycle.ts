@@ -14,6 +14,8 @@ export interface LifecycleOptions {
   maxAgeDays: number;
   /** repo name → its HEAD, for secrets still in the working tree. */
   heads: Map<string, RepoHead>;
+  /** blob id → the last commit that still held it, for blobs that left the working tree. */
+  lastPresent: Map<string, SeenAt>;
 }
 
 export type SecretStatus = 'exposed' | 'removed-not-rotated' | 'superseded';
@@ -34,7 +36,7 @@ function introductions(findings: Finding[]): SeenAt[] {
  * Fills each secret's lifecycle from its findings:
  * - `firstSeen`: the earliest commit that introduced the value;
  * - `lastSeen`: the repository's HEAD while the value is in the working tree, else the last commit that
- *   wrote it (git records when a value was written, not each commit it survived);
+ *   still held it (the parent of the commit that removed or replaced it), else the last commit that wrote it;
  * - `ageDays` from firstSeen to the scan date; `longLived` past `maxAgeDays`;
  * - `status`: `exposed` (in the working tree), `superseded` (the same rule at the same path later holds a
  *   different value: probably rotated, still to be checked), else `removed-not-rotated`.
@@ -55,7 +57,11 @@ export function applyLifecycle(secrets: Secret[], findingsById: Map<string, Find
     s.inWorkingTree = inTree;
     s.firstSeen = seen[0] ?? null;
     const head = inTree ? fs.map((f) => (f.repo ? options.heads.get(f.repo) : undefined)).find(Boolean) : undefined;
-    s.lastSeen = head ? { commit: head.commit, date: head.date, author: head.author } : (seen.at(-1) ?? null);
+    const present = fs
+      .map((f) => (f.blobId ? options.lastPresent.get(f.blobId) : undefined))
+      .filter((p): p is SeenAt => p !== undefined)
+      .sort((a, b) => Date.parse(b.date!) - Date.parse(a.date!))[0];
+    s.lastSeen = head ? { commit: head.commit, date: head.date, author: head.author } : (present ?? seen.at(-1) ?? null);
     s.ageDays = s.firstSeen?.date ? Math.max(0, Math.floor((options.now.getTime() - Date.parse(s.firstSeen.date)) / DAY_MS)) : null;
     s.longLived = s.ageDays !== null && s.ageDays > options.maxAgeDays;
     s.status = inTree ? 'exposed' : supersededBy(s, secrets, places, intro) ? 'superseded' : 'removed-not-rotated';

@@ -58,7 +58,8 @@ export function ownersOf(codeowners: CodeOwners, path: string): string[] {
 
 /**
  * Owners per secret: the CODEOWNERS owners of every path it stands at (teams before people), then the
- * authors of the commits that introduced it.
+ * workloads that use it (and their ServiceAccounts), then the authors of the commits that introduced it.
+ * Run after workloads are known.
  */
 export function applyOwners(secrets: Secret[], findingsById: Map<string, Finding>, codeowners: Map<string, CodeOwners>): void {
   for (const s of secrets) {
@@ -69,6 +70,11 @@ export function applyOwners(secrets: Secret[], findingsById: Map<string, Finding
       if (!o.paths.includes(path)) o.paths.push(path);
       byName.set(key, o);
     };
+    // The workloads that use it answer "who runs on this credential": their ServiceAccount first.
+    for (const w of s.workloads as Array<{ kind: string; name: string; path: string; serviceAccount?: string }>) {
+      if (w.serviceAccount) add(`serviceaccount ${w.serviceAccount}`, 'workload', w.path);
+      add(`${w.kind} ${w.name}`, 'workload', w.path);
+    }
     for (const id of s.findingIds) {
       const f = findingsById.get(id);
       if (!f) continue;
@@ -78,7 +84,8 @@ export function applyOwners(secrets: Secret[], findingsById: Map<string, Finding
       if (f.author) add(f.author, 'commit-author', f.path);
       for (const i of f.alsoIntroduced ?? []) add(i.author, 'commit-author', i.path);
     }
-    const rank = (o: Owner): number => (o.source === 'codeowners' ? (o.name.includes('/') ? 0 : 1) : 2);
+    const rank = (o: Owner): number =>
+      o.source === 'codeowners' ? (o.name.includes('/') ? 0 : 1) : o.source === 'workload' ? (o.name.startsWith('serviceaccount ') ? 2 : 3) : 4;
     s.owners = [...byName.values()].sort((a, b) => rank(a) - rank(b) || b.paths.length - a.paths.length || a.name.localeCompare(b.name));
   }
 }

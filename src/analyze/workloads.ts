@@ -24,6 +24,8 @@ export interface Workload {
   path: string;
   /** How the secret reaches it: `literal`, or `secret <name>` for a Kubernetes Secret it references. */
   via: string;
+  /** The Kubernetes ServiceAccount the workload runs as, when it names one. */
+  serviceAccount?: string;
 }
 
 /** Lines [start, end] (from 1, inclusive) of a file that belong to a workload. */
@@ -118,6 +120,17 @@ function docs(text: string): Document[] {
   }
 }
 
+/** The first value under `key` anywhere in a parsed object (pod specs nest at several depths). */
+function findKey(value: unknown, key: string): unknown {
+  if (!value || typeof value !== 'object') return undefined;
+  if (!Array.isArray(value) && key in (value as Record<string, unknown>)) return (value as Record<string, unknown>)[key];
+  for (const v of Array.isArray(value) ? value : Object.values(value as Record<string, unknown>)) {
+    const found = findKey(v, key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** Names of Secrets a Kubernetes object refers to, anywhere in it. */
 function secretRefs(value: unknown, out: Set<string>): void {
   if (Array.isArray(value)) value.forEach((v) => secretRefs(v, out));
@@ -186,12 +199,14 @@ export function workloadsIn(path: string, text: string, k8s: WorkloadIndex): Wor
       if (obj.kind === 'Secret') k8s.secrets.push({ name, path, ...lines });
       const kind = K8S_KINDS[obj.kind];
       if (!kind) continue;
-      out.push({ workload: { kind, name, path, via: 'literal' }, ...lines });
+      const sa = findKey(obj, 'serviceAccountName');
+      const account = typeof sa === 'string' ? { serviceAccount: sa } : {};
+      out.push({ workload: { kind, name, path, via: 'literal', ...account }, ...lines });
       const refs = new Set<string>();
       secretRefs(obj, refs);
       for (const r of refs) {
         const list = k8s.references.get(r) ?? [];
-        list.push({ kind, name, path, via: `secret ${r}` });
+        list.push({ kind, name, path, via: `secret ${r}`, ...account });
         k8s.references.set(r, list);
       }
     }

@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { placeGitOccurrences, type BlobPlaces } from '../analyze/provenance.js';
 import { fileChunks } from '../sources/files.js';
 import { historyChunks } from '../sources/git/history.js';
-import { blobHistories } from '../sources/git/introductions.js';
+import { blobHistories, type BlobHistory } from '../sources/git/introductions.js';
 import { readFile } from 'node:fs/promises';
 import { CODEOWNERS_PATHS, parseCodeOwners } from '../analyze/owners.js';
 import { gitMaybe, topLevel } from '../sources/git/repo.js';
@@ -43,6 +43,7 @@ export async function scanRepository(run: ScanRun, target: string, repo: string)
   const log = await blobHistories(repo, blobs, options.refs && options.refs.length > 0 ? options.refs : ['--all']);
   if (log.error) ctx.warn(`${target}: git log failed (${log.error}); history findings keep the path they were listed under`);
   for (const [oid, h] of log.histories) places.introduced.set(oid, h.introduced);
+  await lastPresent(run, repo, log.histories, covered);
   run.commitsWalked += log.commits;
   await readOwnership(run, repo);
   run.occurrences.push(...placeGitOccurrences(inHistory, places), ...inWorktree);
@@ -63,5 +64,20 @@ async function readOwnership(run: ScanRun, repo: string): Promise<void> {
     } catch {
       // Not at this path: GitHub looks at the next one.
     }
+  }
+}
+
+/**
+ * For blobs that left the working tree: the last commit that still held them, i.e. the parent of the
+ * latest commit that removed or replaced them. One `git log -1` per such blob: only blobs with findings.
+ */
+async function lastPresent(run: ScanRun, repo: string, histories: Map<string, BlobHistory>, inWorktree: Map<string, string[]>): Promise<void> {
+  for (const [oid, h] of histories) {
+    if (inWorktree.has(oid) || h.removed.length === 0) continue;
+    const latest = h.removed.reduce((a, b) => (Date.parse(b.date) > Date.parse(a.date) ? b : a));
+    const parent = (await gitMaybe(repo, ['log', '-1', '--format=%H%x1f%aI%x1f%an <%ae>', `${latest.commit}^`]))?.trim();
+    if (!parent) continue;
+    const [commit, date, author] = parent.split('\x1f');
+    run.lastPresent.set(oid, { commit: commit!, date: date!, author: author! });
   }
 }

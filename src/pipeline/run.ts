@@ -2,7 +2,7 @@ import RE2 from 're2';
 import { occurrencesOf, type Occurrence } from '../analyze/findings.js';
 import { ConfigError, type SprawlConfig } from '../config.js';
 import { idKey as envIdKey } from '../core/identity.js';
-import type { Chunk, Match, Rule } from '../core/types.js';
+import type { Chunk, Match, Rule, SeenAt } from '../core/types.js';
 import { detect, type DetectOptions } from '../detect/engine.js';
 import { compileRuleSet, type RuleSet } from '../rules/compile.js';
 import { BUILTIN_RULES_DIR, loadRules } from '../rules/load.js';
@@ -27,6 +27,8 @@ export interface ScanRun {
   commitsWalked: number;
   /** repo name → HEAD commit, for secrets still in the working tree. */
   heads: Map<string, RepoHead>;
+  /** blob id → the last commit that still held it, for blobs no longer in the working tree. */
+  lastPresent: Map<string, SeenAt>;
   /** repo name → its parsed CODEOWNERS. */
   codeowners: Map<string, CodeOwners>;
   /** Kubernetes Secrets and the workloads that reference them, across every manifest scanned. */
@@ -73,6 +75,7 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
     occurrences: [],
     commitsWalked: 0,
     heads: new Map(),
+    lastPresent: new Map(),
     codeowners: new Map(),
     k8s: emptyWorkloadIndex(),
     suppressed: 0,
