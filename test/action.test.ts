@@ -80,7 +80,7 @@ describe('GitHub Action', () => {
     expect(nightly.output).toMatch(/^secrets=2$/m);
   });
 
-  it('when before equals after, scans that commit's own changes rather than nothing, and says so', () => {
+  it('when before equals after, scans the changes of that commit rather than nothing, and says so', () => {
     const { r, c2 } = repoWithHistory();
     const same = runAction(r.dir, 'push', { before: c2, after: c2 });
     expect(same.stdout).toMatch(/::warning::range .*same commit/);
