@@ -12,6 +12,7 @@ import { scanIncremental } from './pipeline/changes.js';
 import { historyRoot, scanRepository } from './pipeline/repository.js';
 import { scanChunks, startRun } from './pipeline/run.js';
 import type { SourceContext } from './sources/context.js';
+import { DEFAULT_ARCHIVE_LIMITS } from './sources/archive.js';
 import { fileChunks } from './sources/files.js';
 import { stdinChunks } from './sources/stdin.js';
 import { VERSION } from './version.js';
@@ -46,6 +47,12 @@ export interface ScanOptions {
   history?: boolean;
   /** Refs whose history is scanned. Default: all refs. */
   refs?: string[];
+  /** Archives inside archives are opened this deep. Default 3. */
+  archiveDepth?: number;
+  /** Uncompressed bytes one archive may expand to. Default 256 MiB. */
+  archiveBytes?: number;
+  /** Compression ratio above which an archive member is refused as a bomb. Default 100. */
+  archiveRatio?: number;
   /** Days after which a secret counts as long-lived. Default 90. */
   maxAgeDays?: number;
   /** Honour .gitignore when listing files. Default true. */
@@ -126,6 +133,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
 function chunksOf(target: string, ctx: SourceContext, options: ScanOptions, config: SprawlConfig): AsyncIterable<Chunk> {
   if (target === '-') return stdinChunks(options.stdin ?? process.stdin, ctx);
   return fileChunks(target, ctx, {
+    archives: archiveLimits(options),
     gitignore: options.gitignore,
     maxFileSize: options.maxFileSize ?? config.maxFileSize,
     excludePaths: config.allowlist.paths,
@@ -144,6 +152,14 @@ function byPlace(a: Occurrence, b: Occurrence): number {
     fa.column - fb.column ||
     (fa.date ?? '').localeCompare(fb.date ?? '')
   );
+}
+
+export function archiveLimits(options: ScanOptions): { maxDepth: number; maxTotalBytes: number; maxRatio: number } {
+  return {
+    maxDepth: options.archiveDepth ?? DEFAULT_ARCHIVE_LIMITS.maxDepth,
+    maxTotalBytes: options.archiveBytes ?? DEFAULT_ARCHIVE_LIMITS.maxTotalBytes,
+    maxRatio: options.archiveRatio ?? DEFAULT_ARCHIVE_LIMITS.maxRatio,
+  };
 }
 
 function summarize(r: Rule): RuleSummary {

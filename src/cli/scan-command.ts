@@ -17,6 +17,9 @@ export interface ScanFlags {
   history?: boolean;
   gitignore?: boolean;
   maxAge?: string;
+  archiveDepth?: string;
+  archiveBytes?: string;
+  archiveRatio?: string;
   refs?: string[];
   staged?: boolean;
   range?: string;
@@ -27,7 +30,7 @@ export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${flag} must be a whole number of days`);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${flag} must be a whole number`);
   return n;
 }
 
@@ -54,6 +57,9 @@ export async function scanCommand(targets: string[], flags: ScanFlags): Promise<
     history: flags.history,
     gitignore: flags.gitignore,
     maxAgeDays: flags.maxAge === undefined ? undefined : positiveInt(flags.maxAge, '--max-age'),
+    archiveDepth: flags.archiveDepth === undefined ? undefined : positiveInt(flags.archiveDepth, '--archive-depth'),
+    archiveBytes: flags.archiveBytes === undefined ? undefined : parseSize(flags.archiveBytes, '--archive-bytes'),
+    archiveRatio: flags.archiveRatio === undefined ? undefined : positiveInt(flags.archiveRatio, '--archive-ratio'),
     refs: flags.refs,
     staged: flags.staged,
     range: flags.range,

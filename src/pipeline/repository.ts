@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { CODEOWNERS_PATHS, parseCodeOwners } from '../analyze/owners.js';
 import { gitMaybe, topLevel } from '../sources/git/repo.js';
 import { unmodifiedTracked } from '../sources/git/worktree.js';
+import { archiveLimits } from '../scan.js';
 import { scanChunks, type ScanRun } from './run.js';
 
 /** A folder that is a repository's top level gets its history scanned; anything else is files only. */
@@ -36,7 +37,7 @@ export async function scanRepository(run: ScanRun, target: string, repo: string)
   }
   const inWorktree = await scanChunks(
     run,
-    fileChunks(target, ctx, { gitignore: options.gitignore, maxFileSize: run.maxFileSize, excludePaths: config.allowlist.paths, skipPath: (p) => scanned.has(tracked.get(p) ?? '') }),
+    fileChunks(target, ctx, { archives: archiveLimits(options), gitignore: options.gitignore, maxFileSize: run.maxFileSize, excludePaths: config.allowlist.paths, skipPath: (p) => scanned.has(tracked.get(p) ?? '') }),
   );
   const blobs = new Set(inHistory.map((o) => o.finding.blobId!));
   const places: BlobPlaces = { introduced: new Map(), worktree: covered };

@@ -24,7 +24,9 @@ export type SkipReason =
   | 'not-a-file'
   | 'missing-object'
   | 'corrupt-object'
-  | 'gitignored';
+  | 'gitignored'
+  | 'archive-bomb'
+  | 'archive-depth';
 
 export interface CollectedContext extends SourceContext {
   warnings: string[];

@@ -5,6 +5,7 @@ import { basename, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { Ignore } from 'ignore';
 import type { Chunk } from '../core/types.js';
+import { archiveChunks, archiveKind, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive.js';
 import type { SourceContext } from './context.js';
 
 const run = promisify(execFile);
@@ -19,6 +20,8 @@ export interface FileSourceOptions {
   concurrency?: number;
   /** Honour .gitignore files. Default true; false scans ignored files too (`--no-gitignore`). */
   gitignore?: boolean;
+  /** Limits for opening zip/tar/gz files; `false` scans them as plain (binary, so skipped) files. */
+  archives?: Omit<ArchiveLimits, 'maxMemberBytes'> | false;
   /** Paths (relative, `/`-separated) whose content was scanned another way, e.g. as a git blob. */
   skipPath?: (path: string) => boolean;
 }
@@ -44,7 +47,7 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
   const repo = await gitTopLevel(stat.isDirectory() ? root : resolve(root, '..'));
   if (!stat.isDirectory()) {
     const chunk = await readChunk(root, basename(root), ctx, options, repo);
-    if (chunk) yield chunk;
+    if (chunk) yield* expand(chunk, ctx, options);
     return;
   }
   const userIgnore = await loadIgnore(root, options.excludePaths ?? []);
@@ -80,8 +83,19 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
   while (pending.length > 0) {
     const chunk = await pending.shift()!;
     fill();
-    if (chunk) yield chunk;
+    if (chunk) yield* expand(chunk, ctx, options);
   }
+}
+
+/** A file is yielded as it is; an archive (read whole, marked `archive` by readChunk) as its members. */
+async function* expand(chunk: Chunk, ctx: SourceContext, options: FileSourceOptions): AsyncIterable<Chunk> {
+  if (chunk.provenance.source !== 'archive' || options.archives === false) {
+    yield chunk;
+    return;
+  }
+  const { path, source: _source, ...rest } = chunk.provenance;
+  const limits = { ...DEFAULT_ARCHIVE_LIMITS, ...(options.archives ?? {}), maxMemberBytes: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE };
+  yield* archiveChunks(chunk.data, path, rest, ctx, limits);
 }
 
 async function readChunk(
@@ -119,6 +133,8 @@ async function readChunk(
       return null;
     }
     const data = await fs.readFile(abs);
+    // Archives are binary: they are opened by expand(), not skipped.
+    if (options.archives !== false && archiveKind(path)) return { data, provenance: { source: 'archive', path, ...(repo ? { repo: basename(repo) } : {}) } };
     const probe = data.subarray(0, BINARY_PROBE);
     if (probe.includes(0)) {
       ctx.skip('binary', path);

@@ -1,0 +1,171 @@
+import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import type { Chunk, Provenance } from '../core/types.js';
+import type { SourceContext } from './context.js';
+
+/** Bounds on opening archives; a zip bomb hits one of them and is skipped with a warning. */
+export interface ArchiveLimits {
+  /** Archives inside archives, this deep. Default 3. */
+  maxDepth: number;
+  /** Uncompressed bytes one top-level archive may expand to, all members and depths together. Default 256 MiB. */
+  maxTotalBytes: number;
+  /** Uncompressed/compressed size ratio above which a member is refused. Default 100. */
+  maxRatio: number;
+  /** A member larger than this is skipped, as a large file would be. */
+  maxMemberBytes: number;
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: Omit<ArchiveLimits, 'maxMemberBytes'> = { maxDepth: 3, maxTotalBytes: 256 * 1024 * 1024, maxRatio: 100 };
+
+export type ArchiveKind = 'zip' | 'tar' | 'tgz' | 'gz';
+
+export function archiveKind(path: string): ArchiveKind | null {
+  const p = path.toLowerCase();
+  if (p.endsWith('.zip') || p.endsWith('.jar') || p.endsWith('.whl')) return 'zip';
+  if (p.endsWith('.tar.gz') || p.endsWith('.tgz')) return 'tgz';
+  if (p.endsWith('.tar')) return 'tar';
+  if (p.endsWith('.gz')) return 'gz';
+  return null;
+}
+
+interface Member {
+  name: string;
+  data: Buffer;
+}
+
+class LimitError extends Error {}
+
+/** Reads a stream into a Buffer, refusing to go past `max` bytes whatever the headers claimed. */
+async function collect(stream: AsyncIterable<Buffer> & { destroy(): unknown }, max: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const part of stream) {
+    n += part.length;
+    if (n > max) {
+      stream.destroy();
+      throw new LimitError(`expands past ${max} bytes`);
+    }
+    parts.push(part);
+  }
+  return Buffer.concat(parts, n);
+}
+
+async function* zipMembers(data: Buffer, budget: { bytes: number }, limits: ArchiveLimits, ctx: SourceContext, where: string): AsyncIterable<Member> {
+  const yauzl = (await import('yauzl')).default;
+  const zip = await new Promise<import('yauzl').ZipFile>((res, rej) => yauzl.fromBuffer(data, { lazyEntries: true }, (e, z) => (e ? rej(e) : res(z!))));
+  try {
+    while (true) {
+      const entry = await new Promise<import('yauzl').Entry | null>((res, rej) => {
+        zip.once('entry', res);
+        zip.once('end', () => res(null));
+        zip.once('error', rej);
+        zip.readEntry();
+      });
+      if (!entry) return;
+      zip.removeAllListeners();
+      if (entry.fileName.endsWith('/')) continue;
+      const name = `${where}!${entry.fileName}`;
+      const ratio = entry.compressedSize > 0 ? entry.uncompressedSize / entry.compressedSize : 0;
+      if (ratio > limits.maxRatio) {
+        ctx.skip('archive-bomb', name, `compression ratio ${Math.round(ratio)} > ${limits.maxRatio}`);
+        continue;
+      }
+      if (entry.uncompressedSize > limits.maxMemberBytes) {
+        ctx.skip('too-large', name, `${entry.uncompressedSize} bytes > limit ${limits.maxMemberBytes}`);
+        continue;
+      }
+      const stream = await new Promise<Readable>((res, rej) => zip.openReadStream(entry, (e, s) => (e ? rej(e) : res(s!))));
+      const body = await collect(stream, Math.min(limits.maxMemberBytes, budget.bytes));
+      budget.bytes -= body.length;
+      yield { name: entry.fileName, data: body };
+    }
+  } finally {
+    zip.close();
+  }
+}
+
+async function* tarMembers(data: Buffer, budget: { bytes: number }, limits: ArchiveLimits): AsyncIterable<Member> {
+  const { extract } = await import('tar-stream');
+  const ex = extract();
+  const members: Member[] = [];
+  let failure: Error | null = null;
+  ex.on('entry', (header, stream, next) => {
+    if (header.type !== 'file' || failure) {
+      stream.resume();
+      stream.on('end', next);
+      return;
+    }
+    collect(stream as unknown as Readable, Math.min(limits.maxMemberBytes, budget.bytes)).then(
+      (body) => {
+        budget.bytes -= body.length;
+        members.push({ name: header.name, data: body });
+        next();
+      },
+      (e: Error) => {
+        failure = e;
+        next();
+      },
+    );
+  });
+  await new Promise<void>((res, rej) => {
+    ex.on('finish', res);
+    ex.on('error', rej);
+    ex.end(data);
+  });
+  if (failure) throw failure;
+  yield* members;
+}
+
+function gunzip(data: Buffer, budget: { bytes: number }, limits: ArchiveLimits): Buffer {
+  const max = Math.min(budget.bytes, limits.maxMemberBytes * 4, data.length * limits.maxRatio);
+  try {
+    const out = gunzipSync(data, { maxOutputLength: max });
+    budget.bytes -= out.length;
+    return out;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new LimitError(`expands past ${max} bytes`);
+    throw e;
+  }
+}
+
+/**
+ * The members of an archive (zip, tar, tar.gz, gz) as chunks at `archive!member` paths, opening nested
+ * archives within the limits. Nothing is trusted from headers alone: bytes are counted as they are read.
+ * A bomb, a corrupt archive or a binary member is skipped with a warning and a count; the scan goes on.
+ */
+export async function* archiveChunks(
+  data: Buffer,
+  path: string,
+  provenance: Omit<Provenance, 'path' | 'source'>,
+  ctx: SourceContext,
+  limits: ArchiveLimits,
+  depth = 1,
+  budget = { bytes: limits.maxTotalBytes },
+): AsyncIterable<Chunk> {
+  const kind = archiveKind(path);
+  if (!kind) return;
+  let members: AsyncIterable<Member> | Member[];
+  try {
+    if (kind === 'zip') members = zipMembers(data, budget, limits, ctx, path);
+    else if (kind === 'tar') members = tarMembers(data, budget, limits);
+    else if (kind === 'tgz') members = tarMembers(gunzip(data, budget, limits), budget, limits);
+    else members = [{ name: path.replace(/^.*\//, '').replace(/\.gz$/i, ''), data: gunzip(data, budget, limits) }];
+    for await (const m of members) {
+      const name = `${path}!${m.name}`;
+      if (archiveKind(m.name)) {
+        if (depth >= limits.maxDepth) ctx.skip('archive-depth', name, `nested deeper than ${limits.maxDepth}`);
+        else yield* archiveChunks(m.data, name, provenance, ctx, limits, depth + 1, budget);
+        continue;
+      }
+      if (m.data.subarray(0, 8000).includes(0)) {
+        ctx.skip('binary', name);
+        continue;
+      }
+      ctx.scanned(m.data.length);
+      yield { data: m.data, provenance: { ...provenance, source: 'archive', path: name } };
+    }
+  } catch (e) {
+    const bomb = e instanceof LimitError;
+    ctx.skip(bomb ? 'archive-bomb' : 'unreadable', path, bomb ? (e as Error).message : `not a readable ${kind} archive: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { scan } from '../src/scan.js';
+import { tempTree } from './helpers/tmp.js';
+import { fakeChecksummedToken } from './helpers/tokens.js';
+
+const tok = (seed: string) => fakeChecksummedToken('ghp', seed);
+
+/** Writes a zip with Python's zipfile (deflated): members given as name → content. */
+function zip(path: string, members: Record<string, string | Buffer>): void {
+  const spec = Object.entries(members).map(([n, c]) => [n, Buffer.from(c).toString('base64')]);
+  const code = `import sys,json,zipfile,base64\nz=zipfile.ZipFile(sys.argv[1],'w',zipfile.ZIP_DEFLATED)\nfor n,c in json.load(sys.stdin): z.writestr(n, base64.b64decode(c))\nz.close()`;
+  execFileSync('python3', ['-c', code, path], { input: JSON.stringify(spec), maxBuffer: 1 << 28 });
+}
+
+describe('archives', () => {
+  it('scans zip members at archive!member paths, and nested tar.gz inside zip', async () => {
+    const dir = tempTree({ 'src/app.tar/app/.env': `T=${tok('tar')}\n` });
+    execFileSync('tar', ['-czf', join(dir, 'inner.tar.gz'), '-C', join(dir, 'src/app.tar'), 'app']);
+    const { readFileSync, rmSync } = await import('node:fs');
+    const inner = readFileSync(join(dir, 'inner.tar.gz'));
+    rmSync(join(dir, 'src'), { recursive: true });
+    rmSync(join(dir, 'inner.tar.gz'));
+    zip(join(dir, 'bundle.zip'), { 'config/.env': `# cfg\nGH_TOKEN=${tok('zip')}\n`, 'inner.tar.gz': inner, 'logo.png': Buffer.from([0x89, 0x50, 0, 0, 1]) });
+    const report = await scan({ targets: [dir] });
+    expect(report.findings.map((f) => [f.source, f.path, f.line]).sort()).toEqual([
+      ['archive', 'bundle.zip!config/.env', 2],
+      ['archive', 'bundle.zip!inner.tar.gz!app/.env', 1],
+    ]);
+    expect(report.scan.stats.skipped.binary).toBe(1);
+  });
+
+  it('scans a .gz file given directly', async () => {
+    const dir = tempTree({});
+    writeFileSync(join(dir, 'build.log.gz'), gzipSync(`step 3\nexport TOKEN=${tok('gz')}\n`));
+    const report = await scan({ targets: [join(dir, 'build.log.gz')] });
+    expect(report.findings.map((f) => f.path)).toEqual(['build.log.gz!build.log']);
+  });
+
+  it('stops a zip bomb with a warning and a count, and scans the rest', async () => {
+    const dir = tempTree({});
+    zip(join(dir, 'bomb.zip'), { 'zeros.bin': Buffer.alloc(20 * 1024 * 1024), 'ok/.env': `T=${tok('bomb')}\n` });
+    const report = await scan({ targets: [dir] });
+    expect(report.scan.stats.skipped['archive-bomb']).toBe(1);
+    expect(report.scan.warnings.join('\n')).toMatch(/bomb\.zip!zeros\.bin: skipped \(archive-bomb: compression ratio/);
+    expect(report.findings.map((f) => f.path)).toEqual(['bomb.zip!ok/.env']);
+  });
+
+  it('limits nesting depth and reports a corrupt archive', async () => {
+    const dir = tempTree({ 'broken.zip': 'PK\x03\x04 this is not really a zip' });
+    mkdirSync(join(dir, 'n'));
+    zip(join(dir, 'n', 'l3.zip'), { 'deep/.env': `T=${tok('deep')}\n` });
+    const { readFileSync } = await import('node:fs');
+    zip(join(dir, 'n', 'l2.zip'), { 'l3.zip': readFileSync(join(dir, 'n', 'l3.zip')) });
+    zip(join(dir, 'l1.zip'), { 'l2.zip': readFileSync(join(dir, 'n', 'l2.zip')) });
+    execFileSync('rm', ['-r', join(dir, 'n')]);
+    const shallow = await scan({ targets: [dir], archiveDepth: 2 });
+    expect(shallow.findings).toEqual([]);
+    expect(shallow.scan.stats.skipped['archive-depth']).toBe(1);
+    expect(shallow.scan.warnings.join('\n')).toMatch(/broken\.zip: skipped \(unreadable: not a readable zip archive/);
+    const deep = await scan({ targets: [dir] });
+    expect(deep.findings.map((f) => f.path)).toEqual(['l1.zip!l2.zip!l3.zip!deep/.env']);
+  });
+});
