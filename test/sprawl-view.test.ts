@@ -251,3 +251,22 @@ describe('Kubernetes Secret data', () => {
     expect(report.findings.find((f) => f.path.startsWith('k8s/'))!.decodedFrom).toEqual(['base64']);
   });
 });
+
+describe('CI configuration findings', () => {
+  it('come from source ci-config with the system, workflow, job and step', async () => {
+    const npmTok = fakeChecksummedToken('npm', 'ci-step');
+    const r = makeRepo();
+    r.commit(
+      'wf',
+      {
+        '.github/workflows/release.yml': ['name: release', 'on: push', 'jobs:', '  publish:', '    runs-on: ubuntu-latest', '    steps:', '      - uses: actions/checkout@v4', '      - name: Publish to npm', '        env:', `          NPM_TOKEN: ${npmTok}`, '        run: npm publish', ''].join('\n'),
+      },
+      '2024-06-01T00:00:00Z',
+    );
+    const report = await scan({ targets: [r.dir], now: NOW });
+    const f = report.findings.find((x) => x.source === 'ci-config')!;
+    expect(f).toMatchObject({ path: '.github/workflows/release.yml', line: 10, ruleId: 'npm.access-token' });
+    expect(f.ci).toEqual({ system: 'github-actions', workflow: '.github/workflows/release.yml', job: 'publish', step: 'Publish to npm' });
+    expect(report.secrets[0]!.duplication?.sources).toEqual(['ci-config', 'git']);
+  });
+});

@@ -1,4 +1,5 @@
 import { occurrenceId } from '../core/identity.js';
+import { ciSystemOf } from '../core/paths.js';
 import type { Finding } from '../core/types.js';
 import type { Occurrence } from './findings.js';
 
@@ -55,7 +56,7 @@ export function placeGitOccurrences(occurrences: Occurrence[], places: BlobPlace
       out.push(o);
     }
     for (const path of places.worktree.get(blob) ?? []) {
-      out.push(withProvenance(o, { source: 'file', path, commit: null, author: null, date: null }));
+      out.push(withProvenance(o, { source: ciSystemOf(path) ? 'ci-config' : 'file', path, commit: null, author: null, date: null }));
     }
   }
   return out;

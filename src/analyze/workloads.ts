@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Document, Node as YamlNode, Pair, YAMLMap } from 'yaml';
+import { ciSystemOf } from '../core/paths.js';
 import type { Finding, Secret } from '../core/types.js';
 
 /** The fixed vocabulary of workload kinds. */
@@ -33,6 +34,8 @@ export interface WorkloadSpan {
   workload: Workload;
   startLine: number;
   endLine: number;
+  /** For a CI step inside a job: its `name`, or `step N` (from 1). */
+  step?: string;
 }
 
 /** What joins a secret to workloads across files, collected over the whole scan. */
@@ -65,7 +68,7 @@ function recordReads(text: string, s: WorkloadSpan, index: WorkloadIndex): void 
 
 /** CI configs are parsed even without findings: their jobs may read a variable that holds a secret. */
 export function isCiConfig(path: string): boolean {
-  return /^\.github\/workflows\/[^/]+\.ya?ml$|(?:^|\/)\.gitlab-ci\.ya?ml$|(?:^|\/)\.circleci\/config\.ya?ml$/.test(path);
+  return ciSystemOf(path) !== null;
 }
 
 /** The variable a line assigns: `export FOO=`, `FOO:`, `"FOO":` — the name a CI job would read. */
@@ -166,6 +169,14 @@ export function workloadsIn(path: string, text: string, k8s: WorkloadIndex): Wor
         const sp = span(text, j, { kind, name: keyOf(j), path, via: 'literal' });
         push(sp);
         if (sp) recordReads(text, sp, k8s);
+        const steps = (mapPairs(j.value).find((p) => keyOf(p) === 'steps')?.value as { items?: YamlNode[] } | undefined)?.items ?? [];
+        steps.forEach((step, i) => {
+          const range = step.range;
+          if (!range) return;
+          const named = mapPairs(step).find((p) => keyOf(p) === 'name');
+          const label = named ? String((named.value as { value?: unknown } | null)?.value ?? `step ${i + 1}`) : `step ${i + 1}`;
+          out.push({ workload: { kind, name: keyOf(j), path, via: 'literal' }, step: label, startLine: lineOf(text, range[0]), endLine: lineOf(text, Math.max(range[0], range[2] - 1)) });
+        });
       }
       // Workflow-level `env:` reaches every job.
       const env = top.find((p) => keyOf(p) === 'env');

@@ -131,6 +131,8 @@ export interface Finding {
   decodedFrom: string[];
   /** Git blob holding the occurrence, for history findings. */
   blobId?: string;
+  /** For a finding in a CI configuration: the system, the workflow file, and the job and step holding it. */
+  ci?: { system: string; workflow: string; job: string | null; step: string | null };
   /** The variable the value is assigned to on its line (`FOO=...`, `FOO: ...`), which CI jobs may read. */
   variable?: string;
   /** Workloads that use the value where it stands: the CI job, Kubernetes workload, compose service,

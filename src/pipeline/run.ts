@@ -13,6 +13,7 @@ import type { RepoHead } from '../analyze/lifecycle.js';
 import type { CodeOwners } from '../analyze/owners.js';
 import { assignedVariable, emptyWorkloadIndex, isCiConfig, workloadsIn, type WorkloadIndex, type WorkloadSpan } from '../analyze/workloads.js';
 import { buildLineIndex } from '../core/lines.js';
+import { ciSystemOf } from '../core/paths.js';
 
 /** What every kind of target shares during one scan: rules, filters, counters, and what was found. */
 export interface ScanRun {
@@ -84,8 +85,14 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
       const spans = workloadSpans(chunk, allowed.length > 0, run.k8s);
       const lines = allowed.length > 0 ? buildLineIndex(chunk.data) : null;
       for (const o of occurrencesOf(chunk, allowed, ruleSet.byId, findingOptions)) {
-        const used = spans.filter((s) => o.finding.line >= s.startLine && o.finding.line <= s.endLine).map((s) => s.workload);
+        const around = spans.filter((s) => o.finding.line >= s.startLine && o.finding.line <= s.endLine);
+        const used = around.filter((s) => s.step === undefined).map((s) => s.workload);
         if (used.length > 0) o.finding.workloads = used;
+        const system = ciSystemOf(o.finding.path);
+        if (system) {
+          const job = used.find((w) => w.kind.endsWith('-job') && w.via === 'literal') ?? used.find((w) => w.kind.endsWith('-job'));
+          o.finding.ci = { system, workflow: o.finding.path, job: job?.name ?? null, step: around.find((s) => s.step !== undefined)?.step ?? null };
+        }
         const variable = lines ? assignedVariable(lines.lineText(o.match.matchStart)) : null;
         if (variable) o.finding.variable = variable;
         if (allowIds.has(o.finding.secretId) || options.baseline?.has(o.finding.secretId)) run.suppressed++;

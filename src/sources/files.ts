@@ -5,6 +5,7 @@ import { basename, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { Ignore } from 'ignore';
 import type { Chunk } from '../core/types.js';
+import { ciSystemOf } from '../core/paths.js';
 import { archiveChunks, archiveKind, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive.js';
 import type { SourceContext } from './context.js';
 
@@ -142,7 +143,7 @@ async function readChunk(
     }
     if (!isUtf8(data)) ctx.warn(`${path}: not valid UTF-8; scanned as bytes`);
     ctx.scanned(data.length);
-    return { data, provenance: { source: 'file', path, ...(repo ? { repo: basename(repo) } : {}) } };
+    return { data, provenance: { source: ciSystemOf(path) ? 'ci-config' : 'file', path, ...(repo ? { repo: basename(repo) } : {}) } };
   } catch (e) {
     ctx.skip('unreadable', path, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
     return null;
