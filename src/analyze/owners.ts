@@ -1,4 +1,5 @@
-import ignore, { type Ignore } from 'ignore';
+import { createRequire } from 'node:module';
+import type { Ignore } from 'ignore';
 import type { Finding, Secret } from '../core/types.js';
 
 /** One owner of a secret, with the paths through which it owns it. */
@@ -15,6 +16,10 @@ interface OwnerRule {
 
 /** A parsed CODEOWNERS file: sections of rules. GitHub's files have one implicit section. */
 export type CodeOwners = OwnerRule[][];
+
+// Loaded when a CODEOWNERS file is parsed, not at start-up: pre-commit hooks never need it.
+const requireLazy = createRequire(import.meta.url);
+const ignore = (): Ignore => (requireLazy('ignore') as () => Ignore)();
 
 /** Where GitHub looks for the file, in its order: the first one found is used. */
 export const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'];
