@@ -1,6 +1,7 @@
 import { buildLineIndex } from '../core/lines.js';
 import { occurrenceId, secretId } from '../core/identity.js';
 import { redact } from '../core/redact.js';
+import { assignedVariable } from './workloads.js';
 import type { Chunk, Finding, Match, Rule, Secret } from '../core/types.js';
 
 /** A match with its place, before redaction. Holds the raw secret: lives in memory only. */
@@ -35,6 +36,11 @@ function matchText(data: Buffer, m: Match, reveal: boolean): string {
   return before + redact(data.toString('utf8', m.start, Math.min(m.end, m.start + 64))) + after;
 }
 
+function variableOf(line: string): { variable?: string } {
+  const variable = assignedVariable(line);
+  return variable ? { variable } : {};
+}
+
 /** Matches of one chunk → occurrences with line/column, built once per chunk that has matches. */
 export function occurrencesOf(chunk: Chunk, matches: Match[], rules: Map<string, Rule>, options: FindingOptions): Occurrence[] {
   if (matches.length === 0) return [];
@@ -66,6 +72,7 @@ export function occurrencesOf(chunk: Chunk, matches: Match[], rules: Map<string,
       match: text,
       decodedFrom: match.decodedFrom,
       ...(p.blobId ? { blobId: p.blobId } : {}),
+      ...variableOf(lines.lineText(match.matchStart)),
     };
     return { match, finding };
   });

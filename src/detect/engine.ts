@@ -23,7 +23,7 @@ export interface DetectOptions {
 const WINDOW_BEFORE = 160;
 
 /**
- * Chunk bytes → matches. The prefilter Set says which keywords occur; indexOf says where; each
+ * Chunk bytes → matches. The prefilter Set says which keywords occur; a locator says where; each
  * candidate rule's full pattern runs only in windows around its keywords. Then post-filters, then
  * decoding of encoded segments (scanned again, recursively), then overlap resolution.
  */

@@ -11,8 +11,7 @@ import { DEFAULT_MAX_FILE_SIZE } from '../sources/files.js';
 import type { ScanOptions } from '../scan.js';
 import type { RepoHead } from '../analyze/lifecycle.js';
 import type { CodeOwners } from '../analyze/owners.js';
-import { assignedVariable, emptyWorkloadIndex, isCiConfig, workloadsIn, type WorkloadIndex, type WorkloadSpan } from '../analyze/workloads.js';
-import { buildLineIndex } from '../core/lines.js';
+import { emptyWorkloadIndex, isCiConfig, workloadsIn, type WorkloadIndex, type WorkloadSpan } from '../analyze/workloads.js';
 import { ciSystemOf } from '../core/paths.js';
 
 /** What every kind of target shares during one scan: rules, filters, counters, and what was found. */
@@ -83,7 +82,6 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
     keep(chunk, matches, into = run.occurrences) {
       const allowed = matches.filter((m) => !allowRegexes.some((re) => re.test(m.secret)));
       const spans = workloadSpans(chunk, allowed.length > 0, run.k8s);
-      const lines = allowed.length > 0 ? buildLineIndex(chunk.data) : null;
       for (const o of occurrencesOf(chunk, allowed, ruleSet.byId, findingOptions)) {
         const around = spans.filter((s) => o.finding.line >= s.startLine && o.finding.line <= s.endLine);
         const used = around.filter((s) => s.step === undefined).map((s) => s.workload);
@@ -93,8 +91,6 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
           const job = used.find((w) => w.kind.endsWith('-job') && w.via === 'literal') ?? used.find((w) => w.kind.endsWith('-job'));
           o.finding.ci = { system, workflow: o.finding.path, job: job?.name ?? null, step: around.find((s) => s.step !== undefined)?.step ?? null };
         }
-        const variable = lines ? assignedVariable(lines.lineText(o.match.matchStart)) : null;
-        if (variable) o.finding.variable = variable;
         if (allowIds.has(o.finding.secretId) || options.baseline?.has(o.finding.secretId)) run.suppressed++;
         else into.push(o);
       }
@@ -106,15 +102,18 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
 /** Files that may define workloads; Kubernetes manifests are parsed even without findings when they
  * reference Secrets, so that a Secret defined elsewhere can be traced to the workloads using it. */
 const WORKLOAD_FILE = /\.ya?ml$|\.tf$|(?:^|\/)Dockerfile(?:\.[\w-]+)?$|\.dockerfile$/i;
-const K8S_REFERENCE = /secretKeyRef|secretRef|secretName|imagePullSecrets/;
+const K8S_REFERENCES = ['secretKeyRef', 'secretRef', 'secretName', 'imagePullSecrets'];
 
 function workloadSpans(chunk: Chunk, hasMatches: boolean, k8s: WorkloadIndex): WorkloadSpan[] {
-  const path = chunk.provenance.path;
-  if (!WORKLOAD_FILE.test(path) || chunk.data.length > 2 * 1024 * 1024) return [];
-  if (!hasMatches && !/\.ya?ml$/i.test(path)) return [];
-  const text = chunk.data.toString('utf8');
-  if (!hasMatches && !isCiConfig(path) && !(K8S_REFERENCE.test(text) && text.includes('kind:'))) return [];
-  return workloadsIn(path, text, k8s);
+  const { path } = chunk.provenance;
+  const data = chunk.data;
+  if (!WORKLOAD_FILE.test(path) || data.length > 2 * 1024 * 1024) return [];
+  if (!hasMatches) {
+    // Most YAML in a history has no finding and no Secret reference: look at the bytes before decoding them.
+    if (!/\.ya?ml$/i.test(path)) return [];
+    if (!isCiConfig(path) && !(data.includes('kind:') && K8S_REFERENCES.some((r) => data.includes(r)))) return [];
+  }
+  return workloadsIn(path, data.toString('utf8'), k8s);
 }
 
 /** Detects in every chunk and keeps what passes the filters; returns what it kept. */

@@ -12,7 +12,7 @@ export interface CompiledRule {
 
 /**
  * The compiled rule set. `prefilter` is one RE2.Set over the distinct keywords: it answers "which keywords
- * occur in this chunk" in one pass. The engine then finds where (indexOf), only in chunks where the Set hit, so
+ * occur in this chunk" in one pass. A locator of just those keywords finds where, only in chunks where the Set hit, so
  * full patterns run in small windows rather than over the whole chunk (see ../shared/PERFORMANCE.md: full
  * patterns in a Set make its DFA explode; literals keep it at ~600 MiB/s).
  */
