@@ -63,6 +63,8 @@ export interface ScanOptions {
   range?: string;
   /** Scan only what commits after a date or a commit introduced (scheduled scans). */
   since?: string;
+  /** Worker threads that match git history while this thread reads it. Default: cores − 1 (1 to 4); 0 = none. */
+  workers?: number;
 }
 
 function defaultConfig(targets: string[]): SprawlConfig {

@@ -37,6 +37,7 @@ program
   .option('--staged', 'scan what is staged (pre-commit): new secrets in the index against HEAD')
   .option('--range <A..B>', 'scan what the commits in A..B introduced (pull requests, pre-push)')
   .option('--since <date|rev>', 'scan what commits after a date or commit introduced')
+  .option('--workers <n>', 'threads matching git history while it is read (default: cores - 1, 1 to 4; 0 = none)')
   .action(async (paths: string[], flags: ScanFlags) => {
     process.exitCode = await scanCommand(paths, flags);
   });

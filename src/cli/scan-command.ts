@@ -24,6 +24,7 @@ export interface ScanFlags {
   staged?: boolean;
   range?: string;
   since?: string;
+  workers?: string;
 }
 
 export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
@@ -64,6 +65,7 @@ export async function scanCommand(targets: string[], flags: ScanFlags): Promise<
     staged: flags.staged,
     range: flags.range,
     since: flags.since,
+    workers: flags.workers === undefined ? undefined : positiveInt(flags.workers, '--workers'),
   });
   const color = flags.color !== false && !flags.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const text = FORMATS[format](report, { color });

@@ -9,7 +9,7 @@ import { CODEOWNERS_PATHS, parseCodeOwners } from '../analyze/owners.js';
 import { gitMaybe, topLevel } from '../sources/git/repo.js';
 import { unmodifiedTracked } from '../sources/git/worktree.js';
 import { archiveLimits } from '../scan.js';
-import { scanChunks, type ScanRun } from './run.js';
+import { scanChunks, scanChunksInWorkers, type ScanRun } from './run.js';
 
 /** A folder that is a repository's top level gets its history scanned; anything else is files only. */
 export async function historyRoot(target: string): Promise<string | null> {
@@ -26,8 +26,10 @@ export async function historyRoot(target: string): Promise<string | null> {
 export async function scanRepository(run: ScanRun, target: string, repo: string): Promise<void> {
   const { ctx, options, config } = run;
   const scanned = new Set<string>();
-  const inHistory = await scanChunks(run, historyChunks(repo, ctx, { refs: options.refs, maxFileSize: run.maxFileSize, scanned }));
-  const tracked = await unmodifiedTracked(repo);
+  // Listed while the history streams: it needs only the index and a stat of each file.
+  const trackedLater = unmodifiedTracked(repo);
+  const inHistory = await scanChunksInWorkers(run, historyChunks(repo, ctx, { refs: options.refs, maxFileSize: run.maxFileSize, scanned }));
+  const tracked = await trackedLater;
   const covered = new Map<string, string[]>();
   for (const [path, oid] of tracked) {
     if (!scanned.has(oid)) continue;

@@ -4,6 +4,8 @@ import { ConfigError, type SprawlConfig } from '../config.js';
 import { idKey as envIdKey } from '../core/identity.js';
 import type { Chunk, Match, Rule, SeenAt } from '../core/types.js';
 import { detect, type DetectOptions } from '../detect/engine.js';
+import { detectInWorkers, workersAvailable } from '../detect/pool.js';
+import { availableParallelism } from 'node:os';
 import { compileRuleSet, type RuleSet } from '../rules/compile.js';
 import { BUILTIN_RULES_DIR, loadRules } from '../rules/load.js';
 import { collectContext, type CollectedContext } from '../sources/context.js';
@@ -123,4 +125,24 @@ export async function scanChunks(run: ScanRun, chunks: AsyncIterable<Chunk>): Pr
     run.keep(chunk, detect(chunk.data, run.ruleSet, { ...run.detectOptions, path: chunk.provenance.path }), found);
   }
   return found;
+}
+
+/**
+ * Like scanChunks, for a large stream fed by another process (git history): detection runs in worker
+ * threads so that reading never waits on matching. Falls back to this thread when workers are off
+ * (`workers: 0`) or unavailable (running from sources).
+ */
+export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Chunk>): Promise<Occurrence[]> {
+  const workers = run.options.workers ?? defaultWorkers();
+  if (workers === 0 || !workersAvailable()) return scanChunks(run, chunks);
+  const found: Occurrence[] = [];
+  for await (const { chunk, matches } of detectInWorkers(chunks, { workers, rules: run.rules, detect: run.detectOptions })) {
+    run.keep(chunk, matches, found);
+  }
+  return found;
+}
+
+/** One worker per core beyond the one reading git and keeping results, at least one, at most four. */
+function defaultWorkers(): number {
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
 }
