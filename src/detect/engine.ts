@@ -3,7 +3,7 @@ import type { CompiledRule, RuleSet } from '../rules/compile.js';
 import { CHECKSUMS } from './checksums.js';
 import { findEncodedSegments } from './decode.js';
 import { shannonEntropy } from './entropy.js';
-import { genericValueReason, isDocPath, isLockfile, isTestPath, lineHasAllowMarker, placeholderReason } from './filters.js';
+import { genericValueReason, isDocPath, isLockfile, isTestPath, lineHasAllowMarker, lineNamesExampleDomain, placeholderReason } from './filters.js';
 
 /** Options of one detection call. */
 export interface DetectOptions {
@@ -200,6 +200,10 @@ function runRule(c: CompiledRule, data: Buffer, spans: number[], options: Detect
       const verdict = judge(rule, secret);
       if (typeof verdict === 'object') {
         options.onReject?.(rule.id, verdict.reject);
+        continue;
+      }
+      if (rule.generic && lineNamesExampleDomain(data, base + whole[0])) {
+        options.onReject?.(rule.id, 'documentation domain on the line');
         continue;
       }
       out.push({
