@@ -18,6 +18,7 @@ import { stdinChunks } from './sources/stdin.js';
 import { VERSION } from './version.js';
 
 export { prepareRules } from './pipeline/run.js';
+export { scanCoverage, type ScanCoverage } from './pipeline/coverage.js';
 
 /** Options of one scan. One object, every field documented; the CLI fills it from argv and sprawl.yaml. */
 export interface ScanOptions {

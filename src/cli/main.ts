@@ -4,6 +4,7 @@ import { ConfigError } from '../config.js';
 import { VERSION } from '../version.js';
 import { rulesCheck, rulesList } from './rules-command.js';
 import { EXIT, scanCommand, type ScanFlags } from './scan-command.js';
+import type { InventoryFlags } from './inventory-command.js';
 
 const program = new Command();
 program
@@ -38,6 +39,8 @@ program
   .option('--range <A..B>', 'scan what the commits in A..B introduced (pull requests, pre-push)')
   .option('--since <date|rev>', 'scan what commits after a date or commit introduced')
   .option('--workers <n>', 'threads matching git history while it is read (default: cores - 1, 1 to 4; 0 = none)')
+  .option('--inventory <file>', 'record the scan in this SQLite inventory (created if missing)')
+  .option('--fail-on-new', 'with --inventory: exit 1 only for secrets new or reopened in this scan')
   .action(async (paths: string[], flags: ScanFlags) => {
     process.exitCode = await scanCommand(paths, flags);
   });
@@ -69,6 +72,27 @@ rules
   .option('--json', 'print JSON')
   .action((o: { rules?: string[]; json?: boolean }) => {
     process.exitCode = rulesList(o.rules, o.json === true, process.stdout);
+  });
+
+const inventory = program.command('inventory').description('Secrets remembered across scans (see --inventory on scan)');
+inventory
+  .command('list')
+  .description('List the secrets in an inventory, with their status, places and history')
+  .requiredOption('--inventory <file>', 'the inventory file')
+  .option('--status <status>', 'only secrets with this status: new, open, resolved or reopened')
+  .option('-f, --format <format>', 'text or json', 'text')
+  .action(async (o: InventoryFlags) => {
+    const { inventoryList } = await import('./inventory-command.js');
+    process.exitCode = inventoryList(o, process.stdout);
+  });
+inventory
+  .command('diff')
+  .description('What the last recorded scan changed: new, reopened and resolved secrets')
+  .requiredOption('--inventory <file>', 'the inventory file')
+  .option('-f, --format <format>', 'text or json', 'text')
+  .action(async (o: InventoryFlags) => {
+    const { inventoryDiff } = await import('./inventory-command.js');
+    process.exitCode = inventoryDiff(o, process.stdout);
   });
 
 try {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { ConfigError, loadBaseline, loadConfig, parseSize } from '../config.js';
 import { FORMATS, formatFromPath, type FormatName } from '../report/index.js';
-import { scan } from '../scan.js';
+import { scan, type ScanOptions } from '../scan.js';
 
 export interface ScanFlags {
   format?: string;
@@ -25,6 +25,8 @@ export interface ScanFlags {
   range?: string;
   since?: string;
   workers?: string;
+  inventory?: string;
+  failOnNew?: boolean;
 }
 
 export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
@@ -47,7 +49,8 @@ export async function scanCommand(targets: string[], flags: ScanFlags): Promise<
     maxDecodeDepth = Number(flags.maxDecodeDepth);
     if (!Number.isInteger(maxDecodeDepth) || maxDecodeDepth < 0 || maxDecodeDepth > 5) throw new ConfigError('--max-decode-depth must be 0 to 5');
   }
-  const report = await scan({
+  if (flags.failOnNew && !flags.inventory) throw new ConfigError('--fail-on-new needs --inventory FILE: it fails only on secrets that inventory has not seen before');
+  const options: ScanOptions = {
     targets: targets.length > 0 ? targets : ['.'],
     config: flags.config ? loadConfig(flags.config) : undefined,
     rulesDirs: flags.rules,
@@ -66,7 +69,8 @@ export async function scanCommand(targets: string[], flags: ScanFlags): Promise<
     range: flags.range,
     since: flags.since,
     workers: flags.workers === undefined ? undefined : positiveInt(flags.workers, '--workers'),
-  });
+  };
+  const report = await scan(options);
   const color = flags.color !== false && !flags.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const text = FORMATS[format](report, { color });
   if (flags.output) {
@@ -74,6 +78,12 @@ export async function scanCommand(targets: string[], flags: ScanFlags): Promise<
     process.stderr.write(`sprawl: ${report.findings.length} finding(s), ${report.secrets.length} unique secret(s); ${format} report written to ${flags.output}\n`);
   } else {
     process.stdout.write(text);
+  }
+  if (flags.inventory) {
+    // Loaded only here: the inventory's SQLite addon is no cost to scans without it (the pre-commit hook).
+    const { recordInventory } = await import('./inventory-command.js');
+    const { counts } = await recordInventory(flags.inventory, report, options);
+    if (flags.failOnNew) return counts.new + counts.reopened > 0 ? findingsExit : EXIT.clean;
   }
   return report.findings.length > 0 ? findingsExit : EXIT.clean;
 }
