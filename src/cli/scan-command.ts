@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { ConfigError, loadBaseline, loadConfig, parseSize } from '../config.js';
 import { FORMATS, formatFromPath, type FormatName } from '../report/index.js';
+import type { Report } from '../core/types.js';
 import { scan } from '../scan.js';
 
 export interface ScanFlags {
@@ -34,13 +35,36 @@ function positiveInt(v: string, flag: string): number {
   return n;
 }
 
-/** `sprawl scan`: argv → options → report written → exit code. No scanning logic here. */
-export async function scanCommand(targets: string[], flags: ScanFlags): Promise<number> {
+/** The flags every command that writes a report shares. */
+export type OutputFlags = Pick<ScanFlags, 'format' | 'output' | 'exitCode' | 'color'>;
+
+/** Checks the output flags before any work: the format, and the exit code for findings. */
+export function outputChoice(flags: OutputFlags): { format: FormatName; findingsExit: number } {
   const format = (flags.format ?? (flags.output ? formatFromPath(flags.output) : undefined) ?? 'text') as FormatName;
   if (!(format in FORMATS)) throw new ConfigError(`unknown format '${flags.format}' (known: ${Object.keys(FORMATS).join(', ')})`);
-  if ([flags.staged, flags.range, flags.since].filter(Boolean).length > 1) throw new ConfigError('--staged, --range and --since are exclusive: give one');
   const findingsExit = flags.exitCode === undefined ? EXIT.findings : Number(flags.exitCode);
   if (!Number.isInteger(findingsExit) || findingsExit < 0 || findingsExit > 255) throw new ConfigError(`--exit-code must be an integer from 0 to 255`);
+  return { format, findingsExit };
+}
+
+/** Writes the report to --output or stdout and returns the exit code. */
+export function writeReport(report: Report, flags: OutputFlags): number {
+  const { format, findingsExit } = outputChoice(flags);
+  const color = flags.color !== false && !flags.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const text = FORMATS[format](report, { color });
+  if (flags.output) {
+    writeFileSync(flags.output, text);
+    process.stderr.write(`sprawl: ${report.findings.length} finding(s), ${report.secrets.length} unique secret(s); ${format} report written to ${flags.output}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+  return report.findings.length > 0 ? findingsExit : EXIT.clean;
+}
+
+/** `sprawl scan`: argv → options → report written → exit code. No scanning logic here. */
+export async function scanCommand(targets: string[], flags: ScanFlags): Promise<number> {
+  outputChoice(flags);
+  if ([flags.staged, flags.range, flags.since].filter(Boolean).length > 1) throw new ConfigError('--staged, --range and --since are exclusive: give one');
   let maxDecodeDepth: number | undefined;
   if (flags.maxDecodeDepth !== undefined) {
     maxDecodeDepth = Number(flags.maxDecodeDepth);
@@ -65,13 +89,5 @@ export async function scanCommand(targets: string[], flags: ScanFlags): Promise<
     range: flags.range,
     since: flags.since,
   });
-  const color = flags.color !== false && !flags.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
-  const text = FORMATS[format](report, { color });
-  if (flags.output) {
-    writeFileSync(flags.output, text);
-    process.stderr.write(`sprawl: ${report.findings.length} finding(s), ${report.secrets.length} unique secret(s); ${format} report written to ${flags.output}\n`);
-  } else {
-    process.stdout.write(text);
-  }
-  return report.findings.length > 0 ? findingsExit : EXIT.clean;
+  return writeReport(report, flags);
 }
