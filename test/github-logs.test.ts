@@ -3,7 +3,7 @@ import type { Report } from '../src/core/types.js';
 import { nextLink } from '../src/sources/github-logs.js';
 import { githubRunLog, ghLine } from './helpers/ci-logs.js';
 import { sprawlAsync } from './helpers/cli.js';
-import { FAKE_TOKEN, fakeGithub, RATE_LIMITED_TOKEN, type FakeGithub, type FakeRun } from './helpers/fake-github.js';
+import { FAKE_TOKEN, fakeGithub, RATE_LIMITED_TOKEN, SECONDARY_LIMIT_TOKEN, type FakeGithub, type FakeRun } from './helpers/fake-github.js';
 import { tempTree } from './helpers/tmp.js';
 import { fakeChecksummedToken } from './helpers/tokens.js';
 import { makeZip } from './helpers/zip.js';
@@ -91,6 +91,15 @@ describe('sprawl logs --github', () => {
     const r = await logs([], RATE_LIMITED_TOKEN);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('GitHub API rate limit reached while listing the runs of acme/shop (HTTP 403: API rate limit exceeded for user ID 1.); it resets at 2024-01-02T03:04:05.000Z');
+  });
+
+  it('scans what was saved when a secondary rate limit stops the downloads', async () => {
+    const r = await logs(['--runs', '3', '--format', 'json'], SECONDARY_LIMIT_TOKEN);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('GitHub API rate limit reached while downloading the logs of run 104 (CI #4) (HTTP 403: You have exceeded a secondary rate limit.); retry after 60 s; 2 run(s) not downloaded');
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.findings.map((f) => f.path)).toEqual(['deploy/run-105.zip!deploy/2_Deploy.txt']);
+    expect(report.scan.warnings[0]).toContain('secondary rate limit');
   });
 
   it('rejects bad arguments with exit 2', async () => {

@@ -21,6 +21,8 @@ export interface FakeGithub {
 export const FAKE_TOKEN = 'sprawl-test-token';
 /** A token the fake API answers with an exhausted primary rate limit. */
 export const RATE_LIMITED_TOKEN = 'sprawl-test-rate-limited';
+/** A token that may list runs, but meets a secondary rate limit (retry-after) after one logs download. */
+export const SECONDARY_LIMIT_TOKEN = 'sprawl-test-secondary-limit';
 const PAGE = 2;
 
 /**
@@ -30,6 +32,7 @@ const PAGE = 2;
  */
 export async function fakeGithub(repo: string, workflows: Array<{ id: number; name: string; path: string }>, runs: FakeRun[]): Promise<FakeGithub> {
   const requests: FakeGithub['requests'] = [];
+  let logsServed = 0;
   const server = createServer((req, res) => {
     requests.push({ url: req.url!, headers: req.headers });
     const url = new URL(req.url!, 'http://localhost');
@@ -49,7 +52,7 @@ export async function fakeGithub(repo: string, workflows: Array<{ id: number; na
       json(403, { message: 'API rate limit exceeded for user ID 1.' }, { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1704164645' });
       return;
     }
-    if (auth !== `Bearer ${FAKE_TOKEN}`) {
+    if (auth !== `Bearer ${FAKE_TOKEN}` && auth !== `Bearer ${SECONDARY_LIMIT_TOKEN}`) {
       json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
       return;
     }
@@ -76,7 +79,8 @@ export async function fakeGithub(repo: string, workflows: Array<{ id: number; na
       else paged('workflow_runs', listed(runs.filter((r) => r.workflowId === w.id)));
     } else if (logs) {
       const run = runs.find((r) => r.id === Number(logs[1]));
-      if (!run) json(404, { message: 'Not Found' });
+      if (auth === `Bearer ${SECONDARY_LIMIT_TOKEN}` && logsServed++ > 0) json(403, { message: 'You have exceeded a secondary rate limit.' }, { 'retry-after': '60' });
+      else if (!run) json(404, { message: 'Not Found' });
       else if (!run.zip) json(410, { message: 'Gone' });
       else {
         res.writeHead(302, { location: `http://${req.headers.host}/blobs/${run.id}.zip?sig=signed` });
