@@ -65,7 +65,7 @@ export async function fakeGithub(repo: string, workflows: Array<{ id: number; na
         u.searchParams.set('page', String(p));
         return `<http://${req.headers.host}${u.pathname}${u.search}>`;
       };
-      const links = page < last ? { link: `${link(page + 1)}; rel="next", ${link(last)}; rel="last"` } : {};
+      const links: Record<string, string> = page < last ? { link: `${link(page + 1)}; rel="next", ${link(last)}; rel="last"` } : {};
       json(200, { total_count: items.length, [key]: items.slice((page - 1) * PAGE, page * PAGE) }, links);
     };
     const listed = (list: FakeRun[]) => list.map((r) => ({ id: r.id, name: r.name, path: r.path, run_number: r.id - 100, status: 'completed' }));
