@@ -5,6 +5,7 @@ import { applyLifecycle } from './analyze/lifecycle.js';
 import { applyOwners } from './analyze/owners.js';
 import { applyRisk } from './analyze/risk.js';
 import { applyWorkloads } from './analyze/workloads.js';
+import { linkLogJobs } from './analyze/log-jobs.js';
 import { ConfigError, CONFIG_NAMES, emptyConfig, loadConfig, type SprawlConfig } from './config.js';
 import { idKey as envIdKey } from './core/identity.js';
 import type { Chunk, Report, Rule, RuleSummary } from './core/types.js';
@@ -106,6 +107,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const unordered = secretsOf(occurrences, run.ruleSet.byId, { idKey: envIdKey(options.env), reveal: options.reveal === true });
   const byId = new Map(findings.map((f) => [f.id, f]));
   applyLifecycle(unordered, byId, { now: started, maxAgeDays: options.maxAgeDays ?? 90, heads: run.heads, lastPresent: run.lastPresent });
+  linkLogJobs(findings, run.k8s);
   applyWorkloads(unordered, byId, run.k8s);
   applyOwners(unordered, byId, run.codeowners);
   const secrets = applyRisk(unordered, byId, run.ruleSet.byId);

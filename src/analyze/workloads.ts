@@ -46,10 +46,25 @@ export interface WorkloadIndex {
   references: Map<string, Workload[]>;
   /** Variable name → CI jobs that read it (`$FOO`, `${FOO}`, `${{ env.FOO }}`, `${{ secrets.FOO }}`). */
   variableReads: Map<string, Workload[]>;
+  /** CI jobs defined in the configs scanned, by each name a log may give them (the job's key, and its
+   * literal `name:`): a log finding links to its job through this (analyze/log-jobs.ts). */
+  jobs: Map<string, Workload[]>;
 }
 
 export function emptyWorkloadIndex(): WorkloadIndex {
-  return { secrets: [], references: new Map(), variableReads: new Map() };
+  return { secrets: [], references: new Map(), variableReads: new Map(), jobs: new Map() };
+}
+
+/** Records a CI job under its key and its `name:` (when literal), once per job and file. */
+function recordJob(index: WorkloadIndex, workload: Workload, jobValue: unknown): void {
+  const named = mapPairs(jobValue).find((p) => keyOf(p) === 'name');
+  const display = (named?.value as { value?: unknown } | null)?.value;
+  const names = [workload.name, ...(typeof display === 'string' && !display.includes('${{') ? [display] : [])];
+  for (const name of new Set(names)) {
+    const list = index.jobs.get(name) ?? [];
+    if (!list.some((w) => w.kind === workload.kind && w.name === workload.name && w.path === workload.path)) list.push(workload);
+    index.jobs.set(name, list);
+  }
 }
 
 /** Variables a piece of CI config reads. */
@@ -169,6 +184,7 @@ export function workloadsIn(path: string, text: string, k8s: WorkloadIndex): Wor
         const sp = span(text, j, { kind, name: keyOf(j), path, via: 'literal' });
         push(sp);
         if (sp) recordReads(text, sp, k8s);
+        recordJob(k8s, { kind, name: keyOf(j), path, via: 'literal' }, j.value);
         const steps = (mapPairs(j.value).find((p) => keyOf(p) === 'steps')?.value as { items?: YamlNode[] } | undefined)?.items ?? [];
         steps.forEach((step, i) => {
           const range = step.range;
@@ -190,6 +206,7 @@ export function workloadsIn(path: string, text: string, k8s: WorkloadIndex): Wor
         const sp = span(text, j, { kind: 'gitlab-ci-job', name: keyOf(j), path, via: 'literal' });
         push(sp);
         if (sp) recordReads(text, sp, k8s);
+        recordJob(k8s, { kind: 'gitlab-ci-job', name: keyOf(j), path, via: 'literal' }, null);
       }
       const vars = top.find((p) => keyOf(p) === 'variables');
       if (vars) for (const j of jobs) push(span(text, vars, { kind: 'gitlab-ci-job', name: keyOf(j), path, via: 'global variables' }));

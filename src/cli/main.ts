@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { VERSION } from '../version.js';
 import { rulesCheck, rulesList } from './rules-command.js';
+import type { LogsFlags } from './logs-command.js';
 import { EXIT, scanCommand, type ScanFlags } from './scan-command.js';
 import type { InventoryFlags } from './inventory-command.js';
 
@@ -43,6 +44,27 @@ program
   .option('--fail-on-new', 'with --inventory: exit 1 only for secrets new or reopened in this scan')
   .action(async (paths: string[], flags: ScanFlags) => {
     process.exitCode = await scanCommand(paths, flags);
+  });
+
+program
+  .command('logs')
+  .description("Download a repository's GitHub Actions run logs and scan them (with any paths given)")
+  .argument('[paths...]', 'also scan these (a checkout of the repository links its jobs to the logs)', [])
+  .option('--github <owner/repo>', 'the repository whose run logs are downloaded (token from GITHUB_TOKEN)')
+  .option('--runs <n>', 'how many of the latest completed runs (default 10)')
+  .option('--workflow <name>', "only this workflow's runs: its file name (ci.yml), id or name")
+  .option('--api-url <url>', 'REST API root, for GitHub Enterprise Server (default $GITHUB_API_URL or https://api.github.com)')
+  .option('--logs-dir <dir>', 'keep the downloaded archives here (default: a temporary folder, removed)')
+  .option('-f, --format <format>', 'text, json, sarif, markdown or html (default: from --output, else text)')
+  .option('-o, --output <file>', 'write the report to a file')
+  .option('-c, --config <file>', 'sprawl.yaml')
+  .option('--baseline <file>', 'a previous JSON report: its secrets are not reported again')
+  .option('--reveal', 'print raw secrets (never the default)')
+  .option('--exit-code <n>', 'exit code when there are findings (default 1)')
+  .option('--no-color', 'no ANSI colours in text output')
+  .action(async (paths: string[], flags: LogsFlags) => {
+    const { logsCommand } = await import('./logs-command.js');
+    process.exitCode = await logsCommand(paths, flags);
   });
 
 program

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { ConfigError, loadBaseline, loadConfig, parseSize } from '../config.js';
 import { FORMATS, formatFromPath, type FormatName } from '../report/index.js';
+import type { Report } from '../core/types.js';
 import { scan, type ScanOptions } from '../scan.js';
 
 export interface ScanFlags {
@@ -37,13 +38,36 @@ function positiveInt(v: string, flag: string): number {
   return n;
 }
 
-/** `sprawl scan`: argv → options → report written → exit code. No scanning logic here. */
-export async function scanCommand(targets: string[], flags: ScanFlags): Promise<number> {
+/** The flags every command that writes a report shares. */
+export type OutputFlags = Pick<ScanFlags, 'format' | 'output' | 'exitCode' | 'color'>;
+
+/** Checks the output flags before any work: the format, and the exit code for findings. */
+export function outputChoice(flags: OutputFlags): { format: FormatName; findingsExit: number } {
   const format = (flags.format ?? (flags.output ? formatFromPath(flags.output) : undefined) ?? 'text') as FormatName;
   if (!(format in FORMATS)) throw new ConfigError(`unknown format '${flags.format}' (known: ${Object.keys(FORMATS).join(', ')})`);
-  if ([flags.staged, flags.range, flags.since].filter(Boolean).length > 1) throw new ConfigError('--staged, --range and --since are exclusive: give one');
   const findingsExit = flags.exitCode === undefined ? EXIT.findings : Number(flags.exitCode);
   if (!Number.isInteger(findingsExit) || findingsExit < 0 || findingsExit > 255) throw new ConfigError(`--exit-code must be an integer from 0 to 255`);
+  return { format, findingsExit };
+}
+
+/** Writes the report to --output or stdout and returns the exit code. */
+export function writeReport(report: Report, flags: OutputFlags): number {
+  const { format, findingsExit } = outputChoice(flags);
+  const color = flags.color !== false && !flags.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const text = FORMATS[format](report, { color });
+  if (flags.output) {
+    writeFileSync(flags.output, text);
+    process.stderr.write(`sprawl: ${report.findings.length} finding(s), ${report.secrets.length} unique secret(s); ${format} report written to ${flags.output}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+  return report.findings.length > 0 ? findingsExit : EXIT.clean;
+}
+
+/** `sprawl scan`: argv → options → report written → exit code. No scanning logic here. */
+export async function scanCommand(targets: string[], flags: ScanFlags): Promise<number> {
+  const { findingsExit } = outputChoice(flags);
+  if ([flags.staged, flags.range, flags.since].filter(Boolean).length > 1) throw new ConfigError('--staged, --range and --since are exclusive: give one');
   let maxDecodeDepth: number | undefined;
   if (flags.maxDecodeDepth !== undefined) {
     maxDecodeDepth = Number(flags.maxDecodeDepth);
@@ -71,19 +95,12 @@ export async function scanCommand(targets: string[], flags: ScanFlags): Promise<
     workers: flags.workers === undefined ? undefined : positiveInt(flags.workers, '--workers'),
   };
   const report = await scan(options);
-  const color = flags.color !== false && !flags.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
-  const text = FORMATS[format](report, { color });
-  if (flags.output) {
-    writeFileSync(flags.output, text);
-    process.stderr.write(`sprawl: ${report.findings.length} finding(s), ${report.secrets.length} unique secret(s); ${format} report written to ${flags.output}\n`);
-  } else {
-    process.stdout.write(text);
-  }
+  const code = writeReport(report, flags);
   if (flags.inventory) {
     // Loaded only here: the inventory's SQLite addon is no cost to scans without it (the pre-commit hook).
     const { recordInventory } = await import('./inventory-command.js');
     const { counts } = await recordInventory(flags.inventory, report, options);
     if (flags.failOnNew) return counts.new + counts.reopened > 0 ? findingsExit : EXIT.clean;
   }
-  return report.findings.length > 0 ? findingsExit : EXIT.clean;
+  return code;
 }

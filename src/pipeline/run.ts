@@ -15,6 +15,7 @@ import type { RepoHead } from '../analyze/lifecycle.js';
 import type { CodeOwners } from '../analyze/owners.js';
 import { emptyWorkloadIndex, isCiConfig, workloadsIn, type WorkloadIndex, type WorkloadSpan } from '../analyze/workloads.js';
 import { ciSystemOf } from '../core/paths.js';
+import { logCi } from '../analyze/log-jobs.js';
 
 /** What every kind of target shares during one scan: rules, filters, counters, and what was found. */
 export interface ScanRun {
@@ -89,7 +90,8 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
         const used = around.filter((s) => s.step === undefined).map((s) => s.workload);
         if (used.length > 0) o.finding.workloads = used;
         const system = ciSystemOf(o.finding.path);
-        if (system) {
+        if (chunk.provenance.log) o.finding.ci = logCi(o.finding.path, chunk.provenance.log, o.match.start);
+        else if (system) {
           const job = used.find((w) => w.kind.endsWith('-job') && w.via === 'literal') ?? used.find((w) => w.kind.endsWith('-job'));
           o.finding.ci = { system, workflow: o.finding.path, job: job?.name ?? null, step: around.find((s) => s.step !== undefined)?.step ?? null };
         }
@@ -122,7 +124,9 @@ function workloadSpans(chunk: Chunk, hasMatches: boolean, k8s: WorkloadIndex): W
 export async function scanChunks(run: ScanRun, chunks: AsyncIterable<Chunk>): Promise<Occurrence[]> {
   const found: Occurrence[] = [];
   for await (const chunk of chunks) {
-    run.keep(chunk, detect(chunk.data, run.ruleSet, { ...run.detectOptions, path: chunk.provenance.path }), found);
+    // Test-path and documentation heuristics judge source files; a log's path (a job named `test`) says nothing of its values.
+    const path = chunk.provenance.source === 'log' ? undefined : chunk.provenance.path;
+    run.keep(chunk, detect(chunk.data, run.ruleSet, { ...run.detectOptions, path }), found);
   }
   return found;
 }

@@ -15,7 +15,8 @@ function occurrence(f: Finding): string {
   const where = `${f.repo && f.source !== 'file' ? `${f.repo}:` : ''}${f.path}:${f.line}`;
   const when = f.commit ? ` — introduced in \`${f.commit.slice(0, 12)}\` by ${f.author ?? 'unknown'} on ${f.date?.slice(0, 10) ?? '?'}` : '';
   const later = (f.alsoIntroduced ?? []).map((i) => `; again at ${i.path} in \`${i.commit.slice(0, 12)}\``).join('');
-  return `- \`${cell(where)}\` (${f.source})${when}${later}`;
+  const job = f.source === 'log' && f.ci?.job ? ` — printed by job \`${cell(f.ci.job)}\`${f.ci.step ? `, step \`${cell(f.ci.step)}\`` : ''}` : '';
+  return `- \`${cell(where)}\` (${f.source})${when}${later}${job}`;
 }
 
 /**
@@ -62,10 +63,10 @@ export function formatMarkdown(report: Report): string {
       if (f) out.push(occurrence(f));
     }
     out.push('');
-    const workloads = s.workloads as Array<{ kind: string; name: string; path: string }>;
+    const workloads = s.workloads as Array<{ kind: string; name: string; path: string; via: string }>;
     if (workloads.length > 0) {
       out.push('Workloads:', '');
-      for (const w of workloads) out.push(`- ${w.kind} \`${cell(w.name)}\` (${w.path})`);
+      for (const w of workloads) out.push(`- ${w.kind} \`${cell(w.name)}\` (${w.path})${w.via === 'log' ? ' — printed it in its log' : ''}`);
       out.push('');
     }
     if (s.revocation) {

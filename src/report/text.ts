@@ -41,6 +41,8 @@ function findingLines(f: Finding, paint: (c: keyof typeof CODES, s: string) => s
   const where = `${f.repo && f.source !== 'file' ? f.repo + ':' : ''}${f.path}:${f.line}:${f.column}`;
   const out = [`${paint('bold', where)}  ${f.ruleName} [${f.ruleId}] ${level}`, `  secret: ${f.secret}${f.decodedFrom.length ? ` (decoded from ${f.decodedFrom.join(' → ')})` : ''}`];
   if (f.commit) out.push(`  commit: ${f.commit.slice(0, 12)} ${f.author ?? ''} ${f.date ?? ''}`.trimEnd());
+  if (f.ci?.job) out.push(`  ${f.source === 'log' ? 'printed by' : 'in'}: ${f.ci.system} job ${f.ci.job}${f.ci.step ? `, step ${f.ci.step}` : ''}`);
+  for (const w of f.workloads ?? []) out.push(`  workload: ${w.kind} ${w.name} (${w.path}${w.via === 'literal' ? '' : `, ${w.via}`})`);
   out.push(paint('dim', `  match:  ${f.match.replace(/\s+/g, ' ').slice(0, 160)}`));
   return out;
 }

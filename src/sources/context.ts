@@ -26,7 +26,9 @@ export type SkipReason =
   | 'corrupt-object'
   | 'gitignored'
   | 'archive-bomb'
-  | 'archive-depth';
+  | 'archive-depth'
+  /** Values a CI runner masked in a log (`***`, `[MASKED]`): not reported, counted. */
+  | 'masked-in-log';
 
 export interface CollectedContext extends SourceContext {
   warnings: string[];

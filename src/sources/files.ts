@@ -8,6 +8,8 @@ import type { Chunk } from '../core/types.js';
 import { ciSystemOf } from '../core/paths.js';
 import { archiveChunks, archiveKind, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive.js';
 import type { SourceContext } from './context.js';
+import { isCiLog } from './logs/chunk.js';
+import { logFileChunk } from './logs/files.js';
 
 const run = promisify(execFile);
 
@@ -48,7 +50,7 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
   const repo = await gitTopLevel(stat.isDirectory() ? root : resolve(root, '..'));
   if (!stat.isDirectory()) {
     const chunk = await readChunk(root, basename(root), ctx, options, repo);
-    if (chunk) yield* expand(chunk, ctx, options);
+    if (chunk) yield* expand(chunk, root, ctx, options, true);
     return;
   }
   const userIgnore = await loadIgnore(root, options.excludePaths ?? []);
@@ -72,24 +74,33 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
   });
   const concurrency = options.concurrency ?? 16;
   // Read ahead a bounded number of files while the engine works on the current one, in listing order.
-  const pending: Array<Promise<Chunk | null>> = [];
+  const pending: Array<{ abs: string; read: Promise<Chunk | null> }> = [];
   let next = 0;
   const fill = (): void => {
     while (pending.length < concurrency && next < kept.length) {
       const rel = kept[next++]!;
-      pending.push(readChunk(join(root, rel), rel, ctx, options, repo));
+      const abs = join(root, rel);
+      pending.push({ abs, read: readChunk(abs, rel, ctx, options, repo) });
     }
   };
   fill();
   while (pending.length > 0) {
-    const chunk = await pending.shift()!;
+    const { abs, read } = pending.shift()!;
+    const chunk = await read;
     fill();
-    if (chunk) yield* expand(chunk, ctx, options);
+    if (chunk) yield* expand(chunk, abs, ctx, options, false);
   }
 }
 
-/** A file is yielded as it is; an archive (read whole, marked `archive` by readChunk) as its members. */
-async function* expand(chunk: Chunk, ctx: SourceContext, options: FileSourceOptions): AsyncIterable<Chunk> {
+/**
+ * A file is yielded as it is; a CI log cleaned, with its job and step (sources/logs); an archive (read
+ * whole, marked `archive` by readChunk) as its members. `explicit`: the file was given as a target.
+ */
+async function* expand(chunk: Chunk, abs: string, ctx: SourceContext, options: FileSourceOptions, explicit: boolean): AsyncIterable<Chunk> {
+  if (chunk.provenance.source === 'file' && isCiLog(chunk.provenance.path, chunk.data, explicit)) {
+    yield await logFileChunk(chunk, abs, ctx, explicit);
+    return;
+  }
   if (chunk.provenance.source !== 'archive' || options.archives === false) {
     yield chunk;
     return;
