@@ -10,14 +10,14 @@ import { idKey as envIdKey } from './core/identity.js';
 import type { Chunk, Report, Rule, RuleSummary } from './core/types.js';
 import { scanIncremental } from './pipeline/changes.js';
 import { historyRoot, scanRepository } from './pipeline/repository.js';
-import { scanChunks, startRun } from './pipeline/run.js';
+import { scanChunks, startRun, type PreparedRules } from './pipeline/run.js';
 import type { SourceContext } from './sources/context.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './sources/archive.js';
 import { fileChunks } from './sources/files.js';
 import { stdinChunks } from './sources/stdin.js';
 import { VERSION } from './version.js';
 
-export { prepareRules } from './pipeline/run.js';
+export { prepareRules, type PreparedRules } from './pipeline/run.js';
 
 /** Options of one scan. One object, every field documented; the CLI fills it from argv and sprawl.yaml. */
 export interface ScanOptions {
@@ -63,6 +63,15 @@ export interface ScanOptions {
   range?: string;
   /** Scan only what commits after a date or a commit introduced (scheduled scans). */
   since?: string;
+  /**
+   * The repository's name in findings (`repo`), owners and lifecycle, e.g. `acme/api`. Default: the name of
+   * the repository's folder (without `.git` for a bare repository). Only with a single target: an org scan
+   * names each mirror by its organisation name rather than its cache folder.
+   */
+  repoName?: string;
+  /** Rules already loaded and compiled with `prepareRules`, shared by many scans (an org scan). Default:
+   * loaded from the built-in rules, `rulesDirs` and the config for this scan. */
+  rules?: PreparedRules;
 }
 
 function defaultConfig(targets: string[]): SprawlConfig {
@@ -80,6 +89,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const started = now();
   const t0 = performance.now();
   if (options.targets.length === 0) throw new ConfigError('nothing to scan: give at least one path, or - for standard input');
+  if (options.repoName !== undefined && options.targets.length > 1) throw new ConfigError('a repository name applies to one target: scan the repositories one at a time');
   for (const t of options.targets) {
     if (t !== '-' && !existsSync(t)) throw new ConfigError(`${t}: no such file or directory`);
   }
@@ -92,8 +102,9 @@ export async function scan(options: ScanOptions): Promise<Report> {
       await scanIncremental(run, target);
       continue;
     }
-    const repo = target !== '-' && options.history !== false ? await historyRoot(target) : null;
-    if (repo) await scanRepository(run, target, repo);
+    // A bare repository has no files to scan: without history, its HEAD tree is scanned.
+    const repo = target !== '-' ? await historyRoot(target) : null;
+    if (repo && (repo.bare || options.history !== false)) await scanRepository(run, target, repo);
     else run.occurrences.push(...(await scanChunks(run, chunksOf(target, ctx, options, config))));
   }
   if (run.suppressed > 0) ctx.skipped['suppressed-by-baseline-or-allowlist'] = run.suppressed;
@@ -135,6 +146,7 @@ function chunksOf(target: string, ctx: SourceContext, options: ScanOptions, conf
   return fileChunks(target, ctx, {
     archives: archiveLimits(options),
     gitignore: options.gitignore,
+    repoName: options.repoName,
     maxFileSize: options.maxFileSize ?? config.maxFileSize,
     excludePaths: config.allowlist.paths,
   });
