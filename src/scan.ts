@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { secretsOf, type Occurrence } from './analyze/findings.js';
+import { byPlace, secretsOf } from './analyze/findings.js';
 import { applyLifecycle } from './analyze/lifecycle.js';
 import { applyOwners } from './analyze/owners.js';
 import { applyRisk } from './analyze/risk.js';
@@ -108,7 +108,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
     else run.occurrences.push(...(await scanChunks(run, chunksOf(target, ctx, options, config))));
   }
   if (run.suppressed > 0) ctx.skipped['suppressed-by-baseline-or-allowlist'] = run.suppressed;
-  const occurrences = run.occurrences.sort(byPlace);
+  const occurrences = run.occurrences.sort((a, b) => byPlace(a.finding, b.finding));
 
   const findings = occurrences.map((o) => o.finding);
   const unordered = secretsOf(occurrences, run.ruleSet.byId, { idKey: envIdKey(options.env), reveal: options.reveal === true });
@@ -137,7 +137,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
     },
     findings,
     secrets,
-    rules: run.rules.filter((r) => used.has(r.id)).map(summarize),
+    rules: run.rules.filter((r) => used.has(r.id)).map(ruleSummary),
   };
 }
 
@@ -152,20 +152,6 @@ function chunksOf(target: string, ctx: SourceContext, options: ScanOptions, conf
   });
 }
 
-/** Findings in a stable order: working tree first, then history, each by path and position. */
-function byPlace(a: Occurrence, b: Occurrence): number {
-  const fa = a.finding;
-  const fb = b.finding;
-  return (
-    (fa.source === 'git' ? 1 : 0) - (fb.source === 'git' ? 1 : 0) ||
-    (fa.repo ?? '').localeCompare(fb.repo ?? '') ||
-    fa.path.localeCompare(fb.path) ||
-    fa.line - fb.line ||
-    fa.column - fb.column ||
-    (fa.date ?? '').localeCompare(fb.date ?? '')
-  );
-}
-
 export function archiveLimits(options: ScanOptions): { maxDepth: number; maxTotalBytes: number; maxRatio: number } {
   return {
     maxDepth: options.archiveDepth ?? DEFAULT_ARCHIVE_LIMITS.maxDepth,
@@ -174,6 +160,7 @@ export function archiveLimits(options: ScanOptions): { maxDepth: number; maxTota
   };
 }
 
-function summarize(r: Rule): RuleSummary {
+/** A rule as reports carry it (`report.rules`). */
+export function ruleSummary(r: Rule): RuleSummary {
   return { id: r.id, name: r.name, provider: r.provider, confidence: r.confidence, references: r.references, revocation: r.revocation };
 }

@@ -12,7 +12,8 @@ const ALLOWED: Record<string, string[]> = {
   detect: ['core', 'detect', 'rules'],
   analyze: ['core', 'analyze'],
   report: ['core', 'report'],
-  cli: ['cli', 'core', 'sources', 'report', 'rules', 'config', 'scan', 'version'],
+  org: ['org', 'core', 'analyze', 'config', 'scan', 'version'],
+  cli: ['cli', 'core', 'sources', 'report', 'rules', 'config', 'scan', 'version', 'org'],
 };
 
 function files(dir: string): string[] {

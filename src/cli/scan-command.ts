@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { ConfigError, loadBaseline, loadConfig, parseSize } from '../config.js';
 import { FORMATS, formatFromPath, type FormatName } from '../report/index.js';
-import { scan } from '../scan.js';
+import type { Report } from '../core/types.js';
+import { scan, type ScanOptions } from '../scan.js';
 
 export interface ScanFlags {
   format?: string;
@@ -34,20 +35,40 @@ function positiveInt(v: string, flag: string): number {
   return n;
 }
 
-/** `sprawl scan`: argv → options → report written → exit code. No scanning logic here. */
-export async function scanCommand(targets: string[], flags: ScanFlags): Promise<number> {
+/** The report format: `--format`, else from `--output`'s extension, else text. */
+export function reportFormat(flags: Pick<ScanFlags, 'format' | 'output'>): FormatName {
   const format = (flags.format ?? (flags.output ? formatFromPath(flags.output) : undefined) ?? 'text') as FormatName;
   if (!(format in FORMATS)) throw new ConfigError(`unknown format '${flags.format}' (known: ${Object.keys(FORMATS).join(', ')})`);
-  if ([flags.staged, flags.range, flags.since].filter(Boolean).length > 1) throw new ConfigError('--staged, --range and --since are exclusive: give one');
-  const findingsExit = flags.exitCode === undefined ? EXIT.findings : Number(flags.exitCode);
-  if (!Number.isInteger(findingsExit) || findingsExit < 0 || findingsExit > 255) throw new ConfigError(`--exit-code must be an integer from 0 to 255`);
+  return format;
+}
+
+/** The exit code for findings: `--exit-code`, default 1. */
+export function findingsExitCode(flags: Pick<ScanFlags, 'exitCode'>): number {
+  const code = flags.exitCode === undefined ? EXIT.findings : Number(flags.exitCode);
+  if (!Number.isInteger(code) || code < 0 || code > 255) throw new ConfigError(`--exit-code must be an integer from 0 to 255`);
+  return code;
+}
+
+/** Writes the report to `--output` (with a one-line summary on stderr) or to standard output. */
+export function writeReport(report: Report, format: FormatName, flags: Pick<ScanFlags, 'output' | 'color'>): void {
+  const color = flags.color !== false && !flags.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const text = FORMATS[format](report, { color });
+  if (flags.output) {
+    writeFileSync(flags.output, text);
+    process.stderr.write(`sprawl: ${report.findings.length} finding(s), ${report.secrets.length} unique secret(s); ${format} report written to ${flags.output}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
+/** The scan options every command that scans shares: config, rules, baseline, limits, history. */
+export function scanOptionsFrom(flags: ScanFlags): Omit<ScanOptions, 'targets'> {
   let maxDecodeDepth: number | undefined;
   if (flags.maxDecodeDepth !== undefined) {
     maxDecodeDepth = Number(flags.maxDecodeDepth);
     if (!Number.isInteger(maxDecodeDepth) || maxDecodeDepth < 0 || maxDecodeDepth > 5) throw new ConfigError('--max-decode-depth must be 0 to 5');
   }
-  const report = await scan({
-    targets: targets.length > 0 ? targets : ['.'],
+  return {
     config: flags.config ? loadConfig(flags.config) : undefined,
     rulesDirs: flags.rules,
     baseline: flags.baseline ? loadBaseline(flags.baseline) : undefined,
@@ -61,17 +82,21 @@ export async function scanCommand(targets: string[], flags: ScanFlags): Promise<
     archiveBytes: flags.archiveBytes === undefined ? undefined : parseSize(flags.archiveBytes, '--archive-bytes'),
     archiveRatio: flags.archiveRatio === undefined ? undefined : positiveInt(flags.archiveRatio, '--archive-ratio'),
     refs: flags.refs,
+  };
+}
+
+/** `sprawl scan`: argv → options → report written → exit code. No scanning logic here. */
+export async function scanCommand(targets: string[], flags: ScanFlags): Promise<number> {
+  const format = reportFormat(flags);
+  if ([flags.staged, flags.range, flags.since].filter(Boolean).length > 1) throw new ConfigError('--staged, --range and --since are exclusive: give one');
+  const findingsExit = findingsExitCode(flags);
+  const report = await scan({
+    ...scanOptionsFrom(flags),
+    targets: targets.length > 0 ? targets : ['.'],
     staged: flags.staged,
     range: flags.range,
     since: flags.since,
   });
-  const color = flags.color !== false && !flags.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
-  const text = FORMATS[format](report, { color });
-  if (flags.output) {
-    writeFileSync(flags.output, text);
-    process.stderr.write(`sprawl: ${report.findings.length} finding(s), ${report.secrets.length} unique secret(s); ${format} report written to ${flags.output}\n`);
-  } else {
-    process.stdout.write(text);
-  }
+  writeReport(report, format, flags);
   return report.findings.length > 0 ? findingsExit : EXIT.clean;
 }
