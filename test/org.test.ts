@@ -131,6 +131,18 @@ describe('org scan', () => {
     expect(FORMATS.json(report, { color: false })).not.toContain(org.shared);
   });
 
+  it('scans only each HEAD tree with --no-history', async () => {
+    const org = makeOrg();
+    const repos = parseRepoList(readFileSync(org.listFile, 'utf8'), org.listFile).filter((r) => r.name !== 'missing');
+    const report = await scanOrg({ repos, cacheDir: org.cache, scan: { now: NOW, history: false } });
+    expect(report.findings.map((f) => [f.repo, f.source, f.path, f.commit])).toEqual([
+      ['api', 'file', 'config/.env', null],
+      ['web', 'file', 'deploy/ci.sh', null],
+    ]);
+    expect(report.secrets).toHaveLength(1);
+    expect(report.scan.stats.commitsWalked).toBe(0);
+  });
+
   it('keeps bare mirrors in the cache and fetches only what changed on the next run', async () => {
     const r = makeRepo();
     r.commit('init', { 'README.md': '# x\n' }, '2024-01-01T00:00:00Z');
