@@ -203,7 +203,9 @@ describe('sprawl org (CLI)', () => {
     const org = makeOrg();
     const dir = mkdtempSync(join(tmpdir(), 'sprawl-org-cli-'));
     const md = join(dir, 'org.md');
-    const r = sprawl(['org', '--repos', org.listFile, '--cache', org.cache, '--concurrency', '3', '-o', md]);
+    // A relative cache folder is relative to where sprawl runs, not to where git runs.
+    const r = sprawl(['org', '--repos', org.listFile, '--cache', 'mirrors', '--concurrency', '3', '-o', md], { cwd: dir });
+    expect(readdirSync(join(dir, 'mirrors')).sort()).toEqual([expect.stringMatching(/^api-\w+\.git$/), expect.stringMatching(/^tools-\w+\.git$/), expect.stringMatching(/^web-\w+\.git$/)]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/missing: could not clone/);
     expect(r.stderr).toMatch(/1 repository\(ies\) could not be scanned/);

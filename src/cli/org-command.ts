@@ -68,6 +68,7 @@ export async function orgCommand(flags: OrgFlags): Promise<number> {
       log(`[${done}/${repos.length}] ${what}`);
     },
   });
+  // The run's one report, every shard repository in it: what an inventory of secrets across runs records.
   if (repos.length === 0) report.scan.warnings.push(shard ? `no repository falls in shard ${shard.index}/${shard.count}` : 'no repository to scan');
   writeReport(report, format, flags);
   if ((report.scan.stats.skipped['repository-failed'] ?? 0) > 0) {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { displayUrl, type RepoTarget } from './targets.js';
 
@@ -29,7 +29,7 @@ export interface Mirror {
  */
 export function mirrorDir(cacheDir: string, target: RepoTarget): string {
   const safe = target.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
-  return join(cacheDir, `${safe}-${createHash('sha256').update(target.url).digest('hex').slice(0, 10)}.git`);
+  return join(resolve(cacheDir), `${safe}-${createHash('sha256').update(target.url).digest('hex').slice(0, 10)}.git`);
 }
 
 /**
@@ -76,9 +76,11 @@ function client(baseDir: string, env: NodeJS.ProcessEnv): SimpleGit {
  * and any password in the URL masked.
  */
 export async function updateMirror(target: RepoTarget, options: MirrorOptions): Promise<Mirror> {
-  const dir = mirrorDir(options.cacheDir, target);
+  // Absolute: git runs in the cache folder, and a relative path would be taken from there.
+  const cacheDir = resolve(options.cacheDir);
+  const dir = mirrorDir(cacheDir, target);
   const env = gitEnv(target, options);
-  await mkdir(options.cacheDir, { recursive: true });
+  await mkdir(cacheDir, { recursive: true });
   if (isBareLayout(dir) && (await originOf(dir, env)) === target.url) {
     try {
       await client(dir, env).raw(['remote', 'update', '--prune']);
@@ -89,7 +91,7 @@ export async function updateMirror(target: RepoTarget, options: MirrorOptions): 
   }
   const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
   try {
-    await client(options.cacheDir, env).raw(['clone', '--mirror', '--quiet', '--', target.url, tmp]);
+    await client(cacheDir, env).raw(['clone', '--mirror', '--quiet', '--', target.url, tmp]);
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
     return { dir, state: 'cloned' };
