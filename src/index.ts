@@ -17,3 +17,9 @@ export {
   type InventoryDiff,
   type InventoryStatus,
 } from './inventory/index.js';
+export { prepareRules, type PreparedRules } from './scan.js';
+export { scanOrg, type OrgScanOptions } from './org/scan-org.js';
+export { mergeReports, readReportFile, type MergeOptions } from './org/merge.js';
+export { parseRepoList, type RepoTarget } from './org/targets.js';
+export { listOrgRepos } from './org/github.js';
+export { inShard, parseShard, shardOf, type Shard } from './org/shard.js';

@@ -14,7 +14,8 @@ const ALLOWED: Record<string, string[]> = {
   report: ['core', 'report'],
   // The inventory takes a Report and records it: it knows nothing of how the report was made.
   inventory: ['core', 'inventory'],
-  cli: ['cli', 'core', 'sources', 'report', 'rules', 'inventory', 'config', 'scan', 'version'],
+  org: ['org', 'core', 'analyze', 'config', 'scan', 'version'],
+  cli: ['cli', 'core', 'sources', 'report', 'rules', 'inventory', 'config', 'scan', 'version', 'org'],
 };
 
 function files(dir: string): string[] {

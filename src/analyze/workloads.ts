@@ -279,14 +279,17 @@ export function applyWorkloads(secrets: Secret[], findingsById: Map<string, Find
       if (users.length > 0) f.workloads = [...(f.workloads ?? []), ...users];
     }
   }
-  for (const s of secrets) {
-    const seen = new Map<string, Workload>();
-    for (const id of s.findingIds) {
-      for (const w of findingsById.get(id)?.workloads ?? []) {
-        const key = `${w.kind}\0${w.name}\0${w.path}`;
-        if (!seen.has(key)) seen.set(key, w as Workload);
-      }
+  for (const s of secrets) s.workloads = workloadsOfSecret(s, findingsById);
+}
+
+/** A secret's workloads: those of its findings, each once. */
+export function workloadsOfSecret(s: Secret, findingsById: Map<string, Finding>): Workload[] {
+  const seen = new Map<string, Workload>();
+  for (const id of s.findingIds) {
+    for (const w of findingsById.get(id)?.workloads ?? []) {
+      const key = `${w.kind}\0${w.name}\0${w.path}`;
+      if (!seen.has(key)) seen.set(key, w as Workload);
     }
-    s.workloads = [...seen.values()];
   }
+  return [...seen.values()];
 }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, loadBaseline, loadConfig } from '../config.js';
 import { scan } from '../scan.js';
 import { downloadRunLogs, GithubApiError } from '../sources/github-logs.js';
-import { outputChoice, writeReport, type OutputFlags } from './scan-command.js';
+import { EXIT, outputChoice, writeReport, type OutputFlags } from './scan-command.js';
 
 /** Flags of `sprawl logs`. */
 export interface LogsFlags extends OutputFlags {
@@ -34,7 +34,7 @@ function runsOf(v: string | undefined): number {
  * then linked to the logs that printed a secret). API failures exit 2 with the API's message.
  */
 export async function logsCommand(paths: string[], flags: LogsFlags, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  outputChoice(flags);
+  const { format, findingsExit } = outputChoice(flags);
   const repo = flags.github;
   if (!repo) throw new ConfigError('give the repository to fetch logs from: --github owner/repo');
   if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new ConfigError(`--github must be owner/repo, not '${repo}'`);
@@ -48,7 +48,7 @@ export async function logsCommand(paths: string[], flags: LogsFlags, env: NodeJS
   try {
     const warnings: string[] = [];
     // The report lists them; a text report on stdout prints them already.
-    const echo = Boolean(flags.output) || outputChoice(flags).format !== 'text';
+    const echo = Boolean(flags.output) || format !== 'text';
     const warn = (m: string): void => {
       warnings.push(m);
       if (echo) process.stderr.write(`sprawl: warning: ${m}\n`);
@@ -67,7 +67,8 @@ export async function logsCommand(paths: string[], flags: LogsFlags, env: NodeJS
     // The temporary folder means nothing to a reader: name what was scanned instead.
     report.scan.targets = [...paths, flags.logsDir ? dir : `github:${repo} (logs of ${saved.length} run(s))`];
     report.scan.warnings.unshift(...warnings);
-    return writeReport(report, flags);
+    writeReport(report, format, flags);
+    return report.findings.length > 0 ? findingsExit : EXIT.clean;
   } finally {
     if (!flags.logsDir) rmSync(dir, { recursive: true, force: true });
   }

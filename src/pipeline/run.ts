@@ -41,8 +41,14 @@ export interface ScanRun {
   keep(chunk: Chunk, matches: Match[], into?: Occurrence[]): void;
 }
 
+/** The enabled rules and their compiled set. */
+export interface PreparedRules {
+  rules: Rule[];
+  ruleSet: RuleSet;
+}
+
 /** Loads, filters and compiles the rules once. Rule problems are configuration errors: fail loudly. */
-export function prepareRules(options: Pick<ScanOptions, 'rulesDirs' | 'noBuiltinRules'>, config: SprawlConfig): { rules: Rule[]; ruleSet: RuleSet } {
+export function prepareRules(options: Pick<ScanOptions, 'rulesDirs' | 'noBuiltinRules'>, config: SprawlConfig): PreparedRules {
   const dirs = [...(options.noBuiltinRules ? [] : [BUILTIN_RULES_DIR]), ...config.rules, ...(options.rulesDirs ?? [])];
   const { rules, problems } = loadRules(dirs);
   const disabled = new Set(config.disabledRules);
@@ -57,7 +63,7 @@ export function prepareRules(options: Pick<ScanOptions, 'rulesDirs' | 'noBuiltin
 }
 
 export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
-  const { rules, ruleSet } = prepareRules(options, config);
+  const { rules, ruleSet } = options.rules ?? prepareRules(options, config);
   const allowRegexes = config.allowlist.regexes.map((r) => {
     try {
       return new RE2(r);

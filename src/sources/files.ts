@@ -27,6 +27,8 @@ export interface FileSourceOptions {
   archives?: Omit<ArchiveLimits, 'maxMemberBytes'> | false;
   /** Paths (relative, `/`-separated) whose content was scanned another way, e.g. as a git blob. */
   skipPath?: (path: string) => boolean;
+  /** The repository's name in findings. Default: the name of the git top-level folder holding the files. */
+  repoName?: string;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -48,8 +50,9 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
     throw new Error(`${target}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const repo = await gitTopLevel(stat.isDirectory() ? root : resolve(root, '..'));
+  const repoName = repo ? (options.repoName ?? basename(repo)) : null;
   if (!stat.isDirectory()) {
-    const chunk = await readChunk(root, basename(root), ctx, options, repo);
+    const chunk = await readChunk(root, basename(root), ctx, options, repoName);
     if (chunk) yield* expand(chunk, root, ctx, options, true);
     return;
   }
@@ -80,7 +83,7 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
     while (pending.length < concurrency && next < kept.length) {
       const rel = kept[next++]!;
       const abs = join(root, rel);
-      pending.push({ abs, read: readChunk(abs, rel, ctx, options, repo) });
+      pending.push({ abs, read: readChunk(abs, rel, ctx, options, repoName) });
     }
   };
   fill();
@@ -115,7 +118,7 @@ async function readChunk(
   rel: string,
   ctx: SourceContext,
   options: FileSourceOptions,
-  repo: string | null,
+  repoName: string | null,
 ): Promise<Chunk | null> {
   const path = rel.split(sep).join('/');
   try {
@@ -146,7 +149,7 @@ async function readChunk(
     }
     const data = await fs.readFile(abs);
     // Archives are binary: they are opened by expand(), not skipped.
-    if (options.archives !== false && archiveKind(path)) return { data, provenance: { source: 'archive', path, ...(repo ? { repo: basename(repo) } : {}) } };
+    if (options.archives !== false && archiveKind(path)) return { data, provenance: { source: 'archive', path, ...(repoName ? { repo: repoName } : {}) } };
     const probe = data.subarray(0, BINARY_PROBE);
     if (probe.includes(0)) {
       ctx.skip('binary', path);
@@ -154,7 +157,7 @@ async function readChunk(
     }
     if (!isUtf8(data)) ctx.warn(`${path}: not valid UTF-8; scanned as bytes`);
     ctx.scanned(data.length);
-    return { data, provenance: { source: ciSystemOf(path) ? 'ci-config' : 'file', path, ...(repo ? { repo: basename(repo) } : {}) } };
+    return { data, provenance: { source: ciSystemOf(path) ? 'ci-config' : 'file', path, ...(repoName ? { repo: repoName } : {}) } };
   } catch (e) {
     ctx.skip('unreadable', path, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
     return null;
