@@ -222,6 +222,23 @@ describe('sprawl org (CLI)', () => {
     expect(JSON.parse(ok.stdout).scan.targets).toEqual(['api', 'tools']);
   });
 
+  it('records the org scan in an inventory; a repository that failed to clone resolves nothing', () => {
+    const org = makeOrg();
+    const db = join(mkdtempSync(join(tmpdir(), 'sprawl-org-inv-')), 'inventory.db');
+    const first = sprawl(['org', '--repos', org.listFile, '--cache', org.cache, '-f', 'json', '--inventory', db, '--fail-on-new']);
+    // `missing` could not be cloned: exit 2 wins over --fail-on-new, and the report is still recorded.
+    expect(first.code).toBe(2);
+    expect(first.stderr).toMatch(/inventory .*: scan #1: 2 new/);
+    // The next run covers api and tools only: the secret found only in web keeps its status (new), the
+    // one api shares with web is seen again (open), and nothing is new.
+    writeFileSync(org.listFile, [org.bare.api, org.bare.tools].join('\n'));
+    const second = sprawl(['org', '--repos', org.listFile, '--cache', org.cache, '-f', 'json', '--inventory', db, '--fail-on-new']);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/scan #2: 0 new, 0 reopened, 1 open, 0 resolved/);
+    const list = JSON.parse(sprawl(['inventory', 'list', '--inventory', db, '--format', 'json']).stdout) as { secrets: Array<{ status: string }> };
+    expect(list.secrets.map((s) => s.status).sort()).toEqual(['new', 'open']);
+  });
+
   it('refuses bad usage with exit 2', () => {
     expect(sprawl(['org']).stderr).toMatch(/give one of --repos FILE or --github-org NAME/);
     expect(sprawl(['org', '--repos', '/nonexistent/repos.txt']).stderr).toMatch(/\/nonexistent\/repos.txt: cannot read/);

@@ -47,9 +47,15 @@ function formatOf(flags: InventoryFlags): 'text' | 'json' {
  */
 export async function recordInventory(file: string, report: Report, options: ScanOptions): Promise<RecordResult> {
   const coverage = await scanCoverage(options);
-  const result = guard(() =>
-    recordScan(file, report, { coveredRepos: coverage.repos, unscopedRepo: coverage.unscoped ?? undefined, suppressed: options.baseline }),
-  );
+  return recordCovered(file, report, { repos: coverage.repos, unscoped: coverage.unscoped }, options.baseline);
+}
+
+/**
+ * Records a report whose covered repositories the caller knows (`sprawl org`: every repository mirrored and
+ * scanned, not those that failed, so a repository that could not be cloned resolves nothing).
+ */
+export function recordCovered(file: string, report: Report, coverage: { repos: string[]; unscoped: string | null }, baseline?: Set<string>): RecordResult {
+  const result = guard(() => recordScan(file, report, { coveredRepos: coverage.repos, unscopedRepo: coverage.unscoped ?? undefined, suppressed: baseline }));
   const { counts, scan } = result;
   const note = coverage.repos.length === 0 ? ' (this scan covered no whole repository, so it resolves nothing)' : '';
   process.stderr.write(`sprawl: inventory ${file}: scan #${scan.id}: ${counts.new} new, ${counts.reopened} reopened, ${counts.open} open, ${counts.resolved} resolved${note}\n`);

@@ -92,6 +92,8 @@ program
   .option('--max-age <days>', 'secrets older than this are long-lived (default 90)')
   .option('--refs <ref...>', 'git refs whose history is scanned (default: all)')
   .option('--no-history', "scan each repository's HEAD tree only, not its history")
+  .option('--inventory <file>', 'record the org scan in this SQLite inventory (created if missing)')
+  .option('--fail-on-new', 'with --inventory: exit 1 only for secrets new or reopened in this scan')
   .option('--no-color', 'no ANSI colours in text output')
   .action(async (flags: OrgFlags) => {
     const { orgCommand } = await import('./org-command.js');

@@ -47,6 +47,7 @@ async function repositories(flags: OrgFlags, token: string | undefined): Promise
 export async function orgCommand(flags: OrgFlags): Promise<number> {
   const format = reportFormat(flags);
   const findingsExit = findingsExitCode(flags);
+  if (flags.failOnNew && !flags.inventory) throw new ConfigError('--fail-on-new needs --inventory FILE: it fails only on secrets that inventory has not seen before');
   const concurrency = flags.concurrency === undefined ? 3 : Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new ConfigError('--concurrency must be a whole number of at least 1');
   const shard = flags.shard === undefined ? null : parseShard(flags.shard);
@@ -56,6 +57,7 @@ export async function orgCommand(flags: OrgFlags): Promise<number> {
   const repos = shard ? inShard(all, shard) : all;
   if (shard) log(`shard ${shard.index}/${shard.count}: ${repos.length} of ${all.length} repositories`);
   let done = 0;
+  const covered: string[] = [];
   const report = await scanOrg({
     repos,
     cacheDir: flags.cache ?? defaultCacheDir(),
@@ -64,6 +66,7 @@ export async function orgCommand(flags: OrgFlags): Promise<number> {
     scan: scanOptions,
     onRepo: (o) => {
       done++;
+      if (!o.error) covered.push(o.name);
       const what = o.error ?? `${o.name}: ${o.findings} finding(s)${o.warning ? ` (${o.warning})` : ''}`;
       log(`[${done}/${repos.length}] ${what}`);
     },
@@ -71,9 +74,17 @@ export async function orgCommand(flags: OrgFlags): Promise<number> {
   // The run's one report, every shard repository in it: what an inventory of secrets across runs records.
   if (repos.length === 0) report.scan.warnings.push(shard ? `no repository falls in shard ${shard.index}/${shard.count}` : 'no repository to scan');
   writeReport(report, format, flags);
+  let failOnNew: number | null = null;
+  if (flags.inventory) {
+    // Loaded only here, as for `sprawl scan`. Repositories that failed are not covered: they resolve nothing.
+    const { recordCovered } = await import('./inventory-command.js');
+    const { counts } = recordCovered(flags.inventory, report, { repos: covered, unscoped: null }, scanOptions.baseline);
+    if (flags.failOnNew) failOnNew = counts.new + counts.reopened > 0 ? findingsExit : EXIT.clean;
+  }
   if ((report.scan.stats.skipped['repository-failed'] ?? 0) > 0) {
     log(`${report.scan.stats.skipped['repository-failed']} repository(ies) could not be scanned; see the warnings`);
     return EXIT.error;
   }
+  if (failOnNew !== null) return failOnNew;
   return report.findings.length > 0 ? findingsExit : EXIT.clean;
 }
