@@ -19,7 +19,8 @@ const BATCH_BYTES = 512 * 1024;
 /** Bytes handed to workers and not yet answered: bounds memory whatever the history size. */
 const MAX_IN_FLIGHT = 16 * 1024 * 1024;
 
-const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
+// From dist/detect/ or from the bundled CLI in dist/cli/: both one level below dist/.
+const WORKER_FILE = fileURLToPath(new URL('../detect/worker.js', import.meta.url));
 
 /** Workers need the compiled worker module; running from TypeScript sources (tests), there is none. */
 export function workersAvailable(): boolean {
