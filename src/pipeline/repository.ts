@@ -40,7 +40,7 @@ export async function scanRepository(run: ScanRun, target: string, repo: string)
     fileChunks(target, ctx, { archives: archiveLimits(options), gitignore: options.gitignore, maxFileSize: run.maxFileSize, excludePaths: config.allowlist.paths, skipPath: (p) => scanned.has(tracked.get(p) ?? '') }),
   );
   const blobs = new Set(inHistory.map((o) => o.finding.blobId!));
-  const places: BlobPlaces = { introduced: new Map(), worktree: covered };
+  const places: BlobPlaces = { introduced: new Map(), worktree: covered, isCiConfig: (p) => run.ci.systemOf(p) !== null };
   const log = await blobHistories(repo, blobs, options.refs && options.refs.length > 0 ? options.refs : ['--all']);
   if (log.error) ctx.warn(`${target}: git log failed (${log.error}); history findings keep the path they were listed under`);
   for (const [oid, h] of log.histories) places.introduced.set(oid, h.introduced);

@@ -1,5 +1,6 @@
 import type { Finding, Report, Secret } from '../core/types.js';
 import { summarize } from './summary.js';
+import { ciPlace } from './text.js';
 
 /** Characters that would break a Markdown table cell. */
 function cell(s: string): string {
@@ -15,7 +16,8 @@ function occurrence(f: Finding): string {
   const where = `${f.repo && f.source !== 'file' ? `${f.repo}:` : ''}${f.path}:${f.line}`;
   const when = f.commit ? ` — introduced in \`${f.commit.slice(0, 12)}\` by ${f.author ?? 'unknown'} on ${f.date?.slice(0, 10) ?? '?'}` : '';
   const later = (f.alsoIntroduced ?? []).map((i) => `; again at ${i.path} in \`${i.commit.slice(0, 12)}\``).join('');
-  return `- \`${cell(where)}\` (${f.source})${when}${later}`;
+  const ci = f.ci ? ` — ${ciPlace(f.ci)}` : '';
+  return `- \`${cell(where)}\` (${f.source})${ci}${when}${later}`;
 }
 
 /**

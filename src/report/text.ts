@@ -41,8 +41,15 @@ function findingLines(f: Finding, paint: (c: keyof typeof CODES, s: string) => s
   const where = `${f.repo && f.source !== 'file' ? f.repo + ':' : ''}${f.path}:${f.line}:${f.column}`;
   const out = [`${paint('bold', where)}  ${f.ruleName} [${f.ruleId}] ${level}`, `  secret: ${f.secret}${f.decodedFrom.length ? ` (decoded from ${f.decodedFrom.join(' → ')})` : ''}`];
   if (f.commit) out.push(`  commit: ${f.commit.slice(0, 12)} ${f.author ?? ''} ${f.date ?? ''}`.trimEnd());
+  if (f.ci) out.push(`  ci:     ${ciPlace(f.ci)}`);
   out.push(paint('dim', `  match:  ${f.match.replace(/\s+/g, ' ').slice(0, 160)}`));
   return out;
+}
+
+/** `github-actions job deploy, step "Push image", in env`: where in the pipeline a finding stands. */
+export function ciPlace(ci: NonNullable<Finding['ci']>): string {
+  const parts = [ci.system, ci.job !== null ? `job ${ci.job}` : null, ci.step !== null ? `step "${ci.step}"` : null, ci.block ? `hard-coded in ${ci.block}` : null];
+  return parts.filter((p) => p !== null).join(', ');
 }
 
 function formatBytes(n: number): string {

@@ -26,7 +26,9 @@ export type SkipReason =
   | 'corrupt-object'
   | 'gitignored'
   | 'archive-bomb'
-  | 'archive-depth';
+  | 'archive-depth'
+  // A CI configuration that is not valid YAML: its bytes are scanned, its jobs and steps are not known.
+  | 'ci-config-invalid';
 
 export interface CollectedContext extends SourceContext {
   warnings: string[];
