@@ -1,23 +1,25 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { secretsOf, type Occurrence } from './analyze/findings.js';
+import { byPlace, secretsOf } from './analyze/findings.js';
 import { applyLifecycle } from './analyze/lifecycle.js';
 import { applyOwners } from './analyze/owners.js';
 import { applyRisk } from './analyze/risk.js';
 import { applyWorkloads } from './analyze/workloads.js';
+import { linkLogJobs } from './analyze/log-jobs.js';
 import { ConfigError, CONFIG_NAMES, emptyConfig, loadConfig, type SprawlConfig } from './config.js';
 import { idKey as envIdKey } from './core/identity.js';
 import type { Chunk, Report, Rule, RuleSummary } from './core/types.js';
 import { scanIncremental } from './pipeline/changes.js';
 import { historyRoot, scanRepository } from './pipeline/repository.js';
-import { scanChunks, startRun } from './pipeline/run.js';
+import { scanChunks, startRun, type PreparedRules } from './pipeline/run.js';
 import type { SourceContext } from './sources/context.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './sources/archive.js';
 import { fileChunks } from './sources/files.js';
 import { stdinChunks } from './sources/stdin.js';
 import { VERSION } from './version.js';
 
-export { prepareRules } from './pipeline/run.js';
+export { prepareRules, type PreparedRules } from './pipeline/run.js';
+export { scanCoverage, type ScanCoverage } from './pipeline/coverage.js';
 
 /** Options of one scan. One object, every field documented; the CLI fills it from argv and sprawl.yaml. */
 export interface ScanOptions {
@@ -63,6 +65,17 @@ export interface ScanOptions {
   range?: string;
   /** Scan only what commits after a date or a commit introduced (scheduled scans). */
   since?: string;
+  /** Worker threads that match git history while this thread reads it. Default: cores − 1 (1 to 4); 0 = none. */
+  workers?: number;
+  /**
+   * The repository's name in findings (`repo`), owners and lifecycle, e.g. `acme/api`. Default: the name of
+   * the repository's folder (without `.git` for a bare repository). Only with a single target: an org scan
+   * names each mirror by its organisation name rather than its cache folder.
+   */
+  repoName?: string;
+  /** Rules already loaded and compiled with `prepareRules`, shared by many scans (an org scan). Default:
+   * loaded from the built-in rules, `rulesDirs` and the config for this scan. */
+  rules?: PreparedRules;
 }
 
 function defaultConfig(targets: string[]): SprawlConfig {
@@ -80,6 +93,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const started = now();
   const t0 = performance.now();
   if (options.targets.length === 0) throw new ConfigError('nothing to scan: give at least one path, or - for standard input');
+  if (options.repoName !== undefined && options.targets.length > 1) throw new ConfigError('a repository name applies to one target: scan the repositories one at a time');
   for (const t of options.targets) {
     if (t !== '-' && !existsSync(t)) throw new ConfigError(`${t}: no such file or directory`);
   }
@@ -93,17 +107,19 @@ export async function scan(options: ScanOptions): Promise<Report> {
       await scanIncremental(run, target);
       continue;
     }
-    const repo = target !== '-' && options.history !== false ? await historyRoot(target) : null;
-    if (repo) await scanRepository(run, target, repo);
+    // A bare repository has no files to scan: without history, its HEAD tree is scanned.
+    const repo = target !== '-' ? await historyRoot(target) : null;
+    if (repo && (repo.bare || options.history !== false)) await scanRepository(run, target, repo);
     else run.occurrences.push(...(await scanChunks(run, chunksOf(target, ctx, options, config))));
   }
   if (run.suppressed > 0) ctx.skipped['suppressed-by-baseline-or-allowlist'] = run.suppressed;
-  const occurrences = run.occurrences.sort(byPlace);
+  const occurrences = run.occurrences.sort((a, b) => byPlace(a.finding, b.finding));
 
   const findings = occurrences.map((o) => o.finding);
   const unordered = secretsOf(occurrences, run.ruleSet.byId, { idKey: envIdKey(options.env), reveal: options.reveal === true });
   const byId = new Map(findings.map((f) => [f.id, f]));
   applyLifecycle(unordered, byId, { now: started, maxAgeDays: options.maxAgeDays ?? 90, heads: run.heads, lastPresent: run.lastPresent });
+  linkLogJobs(findings, run.k8s);
   applyWorkloads(unordered, byId, run.k8s);
   applyOwners(unordered, byId, run.codeowners);
   const secrets = applyRisk(unordered, byId, run.ruleSet.byId);
@@ -127,7 +143,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
     },
     findings,
     secrets,
-    rules: run.rules.filter((r) => used.has(r.id)).map(summarize),
+    rules: run.rules.filter((r) => used.has(r.id)).map(ruleSummary),
   };
 }
 
@@ -136,23 +152,10 @@ function chunksOf(target: string, ctx: SourceContext, options: ScanOptions, conf
   return fileChunks(target, ctx, {
     archives: archiveLimits(options),
     gitignore: options.gitignore,
+    repoName: options.repoName,
     maxFileSize: options.maxFileSize ?? config.maxFileSize,
     excludePaths: config.allowlist.paths,
   });
-}
-
-/** Findings in a stable order: working tree first, then history, each by path and position. */
-function byPlace(a: Occurrence, b: Occurrence): number {
-  const fa = a.finding;
-  const fb = b.finding;
-  return (
-    (fa.source === 'git' ? 1 : 0) - (fb.source === 'git' ? 1 : 0) ||
-    (fa.repo ?? '').localeCompare(fb.repo ?? '') ||
-    fa.path.localeCompare(fb.path) ||
-    fa.line - fb.line ||
-    fa.column - fb.column ||
-    (fa.date ?? '').localeCompare(fb.date ?? '')
-  );
 }
 
 export function archiveLimits(options: ScanOptions): { maxDepth: number; maxTotalBytes: number; maxRatio: number } {
@@ -163,6 +166,7 @@ export function archiveLimits(options: ScanOptions): { maxDepth: number; maxTota
   };
 }
 
-function summarize(r: Rule): RuleSummary {
+/** A rule as reports carry it (`report.rules`). */
+export function ruleSummary(r: Rule): RuleSummary {
   return { id: r.id, name: r.name, provider: r.provider, confidence: r.confidence, references: r.references, revocation: r.revocation };
 }

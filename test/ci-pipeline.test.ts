@@ -208,6 +208,17 @@ describe('pipelines in git', () => {
     expect(findings.map((f) => `${f.ruleId} ${f.line} ${f.secret}`)).toEqual(['ci.secret-echoed 4 $NEW_TOKEN (echo)']);
   });
 
+  it('finds them in history too, with the job and step of the version that held them (CLI: history in worker threads)', () => {
+    const r = makeRepo();
+    const wf = (run: string) => ['on: push', 'jobs:', '  release:', '    runs-on: ubuntu-latest', '    steps:', '      - name: Publish', `        run: ${run}`, ''].join('\n');
+    r.commit('debug', { '.github/workflows/release.yml': wf('echo "$NPM_TOKEN"') }, '2024-06-01T00:00:00Z');
+    r.commit('fix', { '.github/workflows/release.yml': wf('npm publish') }, '2024-06-02T00:00:00Z');
+    const out = sprawl(['scan', r.dir, '-f', 'json']);
+    const findings = (JSON.parse(out.stdout) as Report).findings;
+    expect(findings).toMatchObject([{ ruleId: 'ci.secret-echoed', source: 'git', line: 7, ci: { system: 'github-actions', job: 'release', step: 'Publish' } }]);
+    expect(findings[0]!.workloads).toEqual([{ kind: 'github-actions-job', name: 'release', path: '.github/workflows/release.yml', via: 'literal' }]);
+  });
+
   it('lists the pipeline rules in `sprawl rules list`', () => {
     const out = sprawl(['rules', 'list']).stdout;
     expect(out).toMatch(/ci\.hardcoded-secret-in-env/);

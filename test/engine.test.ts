@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { detectText } from './helpers/engine.js';
 import { badChecksumToken, fakeChecksummedToken, randomBase62 } from './helpers/tokens.js';
@@ -111,6 +112,32 @@ describe('generic rules', () => {
 
   it('drop RFC example tokens quoted in library docs', () => {
     expect(detectText('access_token = "2YotnFZFEjr1zCsicMWpAA"')).toEqual([]);
+  });
+
+  it('drop values typed by hand (keyboard runs) but keep random ones', () => {
+    expect(detectText("'oauth_token_secret=qwe089234lkjsdf&oauth_authorized_realms=movies'")).toEqual([]);
+    expect(detectText(`oauth_token_secret = "${value}"`).map((m) => m.secret)).toEqual([value]);
+  });
+
+  it('drop values on a line naming a documentation domain; provider tokens there are still leaks', () => {
+    expect(detectText(`    https://example.com/protected?access_token=${value}   # Query`)).toEqual([]);
+    expect(detectText(`access_token = "${value}"`)).toHaveLength(1);
+    expect(detectText(`https://api.example.com/?key=${ghp}`).map((m) => m.ruleId)).toEqual(['github.pat-classic']);
+  });
+});
+
+describe('JWTs', () => {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const sign = (key: string, payload: object) => {
+    const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`;
+    return `${head}.${createHmac('sha256', key).update(head).digest('base64url')}`;
+  };
+
+  it('are dropped when signed with a documented example key, kept otherwise', () => {
+    const docs = sign('secret', { some: 'payload' });
+    const real = sign(randomBase62(32, 'jwt-key'), { sub: 'svc-billing', iat: 1700000000 });
+    expect(detectText(`Authorization: Bearer ${docs}`)).toEqual([]);
+    expect(detectText(`Authorization: Bearer ${real}`).map((m) => m.secret)).toContain(real);
   });
 });
 

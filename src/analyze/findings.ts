@@ -116,6 +116,26 @@ export function occurrencesOf(chunk: Chunk, matches: Match[], rules: Map<string,
 
 const CONFIDENCE_RANK = { high: 3, medium: 2, low: 1 } as const;
 
+/** Findings in a stable order: working tree first, then history, each by repository, path and position. */
+export function byPlace(fa: Finding, fb: Finding): number {
+  return (
+    (fa.source === 'git' ? 1 : 0) - (fb.source === 'git' ? 1 : 0) ||
+    (fa.repo ?? '').localeCompare(fb.repo ?? '') ||
+    fa.path.localeCompare(fb.path) ||
+    fa.line - fb.line ||
+    fa.column - fb.column ||
+    (fa.date ?? '').localeCompare(fb.date ?? '')
+  );
+}
+
+/**
+ * How specific a rule's naming of a value is: a provider rule over a generic one, then the higher
+ * confidence. A rule the caller does not know (a merge without a shard's own rules) counts as a provider rule.
+ */
+export function namingRank(ruleId: string, confidence: Finding['confidence'], rules: Map<string, Rule>): number {
+  return (rules.get(ruleId)?.generic ? 0 : 10) + CONFIDENCE_RANK[confidence];
+}
+
 /**
  * One entry per unique secret value. When several rules matched the same value, the most specific names
  * it: a provider rule over a generic one, then the higher confidence.
@@ -159,10 +179,10 @@ export function secretsOf(occurrences: Occurrence[], rules: Map<string, Rule>, o
 }
 
 function rank(o: Occurrence, rules: Map<string, Rule>): number {
-  const rule = rules.get(o.match.ruleId)!;
-  return (rule.generic ? 0 : 10) + CONFIDENCE_RANK[o.match.confidence];
+  return namingRank(o.match.ruleId, o.match.confidence, rules);
 }
 
-function unique(xs: string[]): string[] {
+/** Distinct values, sorted: a secret's paths and repos. */
+export function unique(xs: string[]): string[] {
   return [...new Set(xs)].sort();
 }

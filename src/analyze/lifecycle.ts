@@ -68,16 +68,18 @@ export function applyLifecycle(secrets: Secret[], findingsById: Map<string, Find
   }
 }
 
-/** True when another value of the same rule was written later at one of this secret's paths. */
+/** True when another value of the same rule was written later at one of this secret's paths, in the same repository. */
 function supersededBy(s: Secret, all: Secret[], places: Map<string, Finding[]>, intro: Map<string, SeenAt[]>): boolean {
   const last = intro.get(s.secretId)!.at(-1)?.date;
   if (!last) return false;
-  const paths = new Set(places.get(s.secretId)!.flatMap((f) => [f.path, ...(f.alsoIntroduced ?? []).map((i) => i.path)]));
+  // A path is a place within one repository: config.yml in another repository is another file.
+  const at = (repo: string | null, path: string): string => `${repo ?? ''}\0${path}`;
+  const paths = new Set(places.get(s.secretId)!.flatMap((f) => [f.path, ...(f.alsoIntroduced ?? []).map((i) => i.path)].map((p) => at(f.repo, p))));
   return all.some(
     (o) =>
       o !== s &&
       o.ruleId === s.ruleId &&
-      places.get(o.secretId)!.some((f) => paths.has(f.path)) &&
+      places.get(o.secretId)!.some((f) => paths.has(at(f.repo, f.path))) &&
       intro.get(o.secretId)!.some((i) => Date.parse(i.date!) > Date.parse(last)),
   );
 }

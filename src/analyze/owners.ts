@@ -89,8 +89,13 @@ export function applyOwners(secrets: Secret[], findingsById: Map<string, Finding
       if (f.author) add(f.author, 'commit-author', f.path);
       for (const i of f.alsoIntroduced ?? []) add(i.author, 'commit-author', i.path);
     }
-    const rank = (o: Owner): number =>
-      o.source === 'codeowners' ? (o.name.includes('/') ? 0 : 1) : o.source === 'workload' ? (o.name.startsWith('serviceaccount ') ? 2 : 3) : 4;
-    s.owners = [...byName.values()].sort((a, b) => rank(a) - rank(b) || b.paths.length - a.paths.length || a.name.localeCompare(b.name));
+    s.owners = sortOwners([...byName.values()]);
   }
+}
+
+/** Owners in the order a reader acts on them: CODEOWNERS teams, people, ServiceAccounts, workloads, authors. */
+export function sortOwners(owners: Owner[]): Owner[] {
+  const rank = (o: Owner): number =>
+    o.source === 'codeowners' ? (o.name.includes('/') ? 0 : 1) : o.source === 'workload' ? (o.name.startsWith('serviceaccount ') ? 2 : 3) : 4;
+  return owners.sort((a, b) => rank(a) - rank(b) || b.paths.length - a.paths.length || a.name.localeCompare(b.name));
 }

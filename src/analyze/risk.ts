@@ -76,13 +76,16 @@ export function linkRelated(secrets: Secret[], findingsById: Map<string, Finding
   for (const s of secrets) s.related = [...(related.get(s.secretId) ?? [])].sort();
 }
 
-/** Fills risk, duplication, related and the playbook, and orders secrets by risk, highest first. */
+/** Fills risk, duplication, related and the playbook, and orders secrets by risk, highest first. A secret
+ * whose rule is not in `rules` keeps the risk and playbook it has. */
 export function applyRisk(secrets: Secret[], findingsById: Map<string, Finding>, rules: Map<string, Rule>): Secret[] {
   linkRelated(secrets, findingsById);
   for (const s of secrets) {
-    const rule = rules.get(s.ruleId)!;
     const findings = s.findingIds.map((id) => findingsById.get(id)!).filter(Boolean);
     s.duplication = duplicationOf(findings);
+    const rule = rules.get(s.ruleId);
+    // A merge may meet a rule it was not given (a shard's own rules): the shard's risk and playbook stand.
+    if (!rule) continue;
     s.risk = riskOf(s, rule.criticality, findings);
     s.revocation = playbookOf(s, rule.revocation);
   }

@@ -49,10 +49,23 @@ export interface WorkloadIndex {
   references: Map<string, Workload[]>;
   /** Variable name → CI jobs that read it (`$FOO`, `${FOO}`, `${{ env.FOO }}`, `${{ secrets.FOO }}`). */
   variableReads: Map<string, Workload[]>;
+  /** CI jobs defined in the configs scanned, by each name a log may give them (the job's key, and its
+   * literal `name:`): a log finding links to its job through this (analyze/log-jobs.ts). */
+  jobs: Map<string, Workload[]>;
 }
 
 export function emptyWorkloadIndex(): WorkloadIndex {
-  return { secrets: [], references: new Map(), variableReads: new Map() };
+  return { secrets: [], references: new Map(), variableReads: new Map(), jobs: new Map() };
+}
+
+/** Records a CI job under its key and its display name (when literal), once per job and file. */
+function recordJob(index: WorkloadIndex, workload: Workload, display: string | undefined): void {
+  const names = [workload.name, ...(display !== undefined && !display.includes('${{') ? [display] : [])];
+  for (const name of new Set(names)) {
+    const list = index.jobs.get(name) ?? [];
+    if (!list.some((w) => w.kind === workload.kind && w.name === workload.name && w.path === workload.path)) list.push(workload);
+    index.jobs.set(name, list);
+  }
 }
 
 /** Variables a piece of CI config reads. */
@@ -166,6 +179,7 @@ function ciWorkloads(path: string, text: string, ci: CiPipeline, index: Workload
     const span = { workload: { kind, name: j.name, path, via: 'literal' }, startLine: j.startLine, endLine: j.endLine };
     out.push(span);
     recordReads(text, span, index);
+    recordJob(index, span.workload, j.displayName);
   }
   for (const g of ci.globalBlocks) {
     for (const j of jobs) out.push({ workload: { kind, name: j.name, path, via: g.label }, startLine: g.startLine, endLine: g.endLine });
@@ -254,14 +268,17 @@ export function applyWorkloads(secrets: Secret[], findingsById: Map<string, Find
       if (users.length > 0) f.workloads = [...(f.workloads ?? []), ...users];
     }
   }
-  for (const s of secrets) {
-    const seen = new Map<string, Workload>();
-    for (const id of s.findingIds) {
-      for (const w of findingsById.get(id)?.workloads ?? []) {
-        const key = `${w.kind}\0${w.name}\0${w.path}`;
-        if (!seen.has(key)) seen.set(key, w as Workload);
-      }
+  for (const s of secrets) s.workloads = workloadsOfSecret(s, findingsById);
+}
+
+/** A secret's workloads: those of its findings, each once. */
+export function workloadsOfSecret(s: Secret, findingsById: Map<string, Finding>): Workload[] {
+  const seen = new Map<string, Workload>();
+  for (const id of s.findingIds) {
+    for (const w of findingsById.get(id)?.workloads ?? []) {
+      const key = `${w.kind}\0${w.name}\0${w.path}`;
+      if (!seen.has(key)) seen.set(key, w as Workload);
     }
-    s.workloads = [...seen.values()];
   }
+  return [...seen.values()];
 }

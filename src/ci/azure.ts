@@ -44,10 +44,11 @@ function jobs(y: YamlCtx, node: unknown): CiJob[] {
   items(y, node).forEach((job, i) => {
     const lines = linesOf(y, job);
     if (!lines) return;
-    const name = str(y, get(y, job, 'job')) ?? str(y, get(y, job, 'deployment')) ?? str(y, get(y, job, 'displayName')) ?? `job ${i + 1}`;
+    const displayName = str(y, get(y, job, 'displayName')) ?? undefined;
+    const name = str(y, get(y, job, 'job')) ?? str(y, get(y, job, 'deployment')) ?? displayName ?? `job ${i + 1}`;
     const own = get(y, job, 'steps');
     const lists = own !== undefined ? [own] : strategySteps(y, get(y, job, 'strategy'));
-    out.push({ name, template: false, ...lines, variables: variablesOf(y, get(y, job, 'variables')), steps: lists.flatMap((l) => steps(y, l)) });
+    out.push({ name, ...(displayName ? { displayName } : {}), template: false, ...lines, variables: variablesOf(y, get(y, job, 'variables')), steps: lists.flatMap((l) => steps(y, l)) });
   });
   return out;
 }

@@ -26,7 +26,8 @@ export function parseGithub(y: YamlCtx, root: unknown): CiPipeline {
   for (const j of pairs(y, get(y, root, 'jobs'))) {
     const lines = linesOf(y, j.value, j.key);
     if (!lines) continue;
-    out.jobs.push({ name: keyOf(j), template: false, ...lines, variables: jobVariables(y, j.value), steps: steps(y, get(y, j.value, 'steps')) });
+    const displayName = str(y, get(y, j.value, 'name')) ?? undefined;
+    out.jobs.push({ name: keyOf(j), ...(displayName ? { displayName } : {}), template: false, ...lines, variables: jobVariables(y, j.value), steps: steps(y, get(y, j.value, 'steps')) });
   }
   return out;
 }

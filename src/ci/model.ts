@@ -28,6 +28,8 @@ export interface CiJob {
   /** What the system calls it; null for steps that run inside someone else's job (a composite action's
    * steps, Azure's or Travis's top-level steps). */
   name: string | null;
+  /** The job's literal display name (GitHub `name:`, Azure `displayName:`), which run logs use. */
+  displayName?: string;
   /** A template that never runs by itself (GitLab `.hidden` jobs): not a workload, still scanned. */
   template: boolean;
   startLine: number;

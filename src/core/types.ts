@@ -28,6 +28,20 @@ export interface Provenance {
   date?: string;
   /** Git blob id, when known. Lets the engine scan each blob once. */
   blobId?: string;
+  /** For a CI log (`source: 'log'`): the job that printed it and where its steps begin. */
+  log?: LogProvenance;
+}
+
+/** What a CI log says about who printed it. Filled by sources/logs; read when a finding is placed. */
+export interface LogProvenance {
+  /** `github-actions`, `gitlab-ci`, or `unknown` for a plain log. */
+  system: string;
+  /** The job that printed the log: from a run-log zip's entry names, or a GitLab trace's file name. */
+  job: string | null;
+  /** Where steps begin, by byte offset in the chunk, ascending: from a step file's name (one entry at 0),
+   * `##[group]Run ...` lines or GitLab `section_start`/`section_end` markers. `step: null` means outside
+   * any step from that offset on. */
+  steps: Array<{ at: number; step: string | null }>;
 }
 
 /** A piece of content to scan, with its provenance. Sources yield these; the engine never asks which kind. */
@@ -163,9 +177,10 @@ export interface Finding {
   /** Git blob holding the occurrence, for history findings. */
   blobId?: string;
   /** For a finding in a CI configuration: the system, the workflow file, and the job and step holding it.
-   * `block` is set when the value is a literal in a pipeline variable block (`env`, `variables`,
-   * `environment`, `env.global`, `export`): hard-coded where the CI secret store belongs, whichever rule
-   * names it. */
+   * For a finding in a CI log: the system, the log file or run-log archive (`workflow`), and the job and
+   * step that printed it. `block` is set when the value is a literal in a pipeline variable block (`env`,
+   * `variables`, `environment`, `env.global`, `export`): hard-coded where the CI secret store belongs,
+   * whichever rule names it. */
   ci?: { system: string; workflow: string; job: string | null; step: string | null; block?: string };
   /** The variable the value is assigned to on its line (`FOO=...`, `FOO: ...`), which CI jobs may read;
    * for a `ci.secret-echoed` finding, the variable the step prints. */

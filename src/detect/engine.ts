@@ -7,7 +7,7 @@ import { CHECKSUMS } from './checksums.js';
 import { pipelineMatches } from './ci-pipeline.js';
 import { findEncodedSegments } from './decode.js';
 import { shannonEntropy } from './entropy.js';
-import { genericValueReason, isDocPath, isLockfile, isTestPath, lineHasAllowMarker, placeholderReason } from './filters.js';
+import { genericValueReason, isDocPath, isLockfile, isTestPath, lineHasAllowMarker, lineNamesExampleDomain, placeholderReason } from './filters.js';
 
 /** Options of one detection call. */
 export interface DetectOptions {
@@ -32,7 +32,7 @@ export interface DetectOptions {
 const WINDOW_BEFORE = 160;
 
 /**
- * Chunk bytes → matches. The prefilter Set says which keywords occur; a locator says where; each
+ * Chunk bytes → matches. One locator pass over the keywords says which occur and where; each
  * candidate rule's full pattern runs only in windows around its keywords. Then post-filters, then
  * decoding of encoded segments (scanned again, recursively), then overlap resolution.
  */
@@ -135,35 +135,57 @@ function endsWithKeyword(data: Buffer, end: number, kw: Buffer): boolean {
   return true;
 }
 
-/** True when every literal occurs in data[from, to). */
-function hasAll(data: Buffer, literals: string[], from: number, to: number): boolean {
-  // A view, so that a missing literal costs the window, not the rest of the chunk.
-  const window = data.subarray(from, to);
-  return literals.every((lit) => window.includes(lit, 0, 'latin1'));
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c | 0x20 : c;
+}
+
+/** The keyword a locator hit ending at `end` is: the longest one ending there, as RE2 chose. */
+function keywordEndingAt(data: Buffer, end: number, rs: RuleSet): number | undefined {
+  if (end < 2) return undefined;
+  const candidates = rs.keywordsBySuffix.get((lower(data[end - 2]!) << 8) | lower(data[end - 1]!));
+  return candidates?.find((k) => endsWithKeyword(data, end, rs.keywordBytes[k]!));
+}
+
+/**
+ * Whether every literal occurs in data[from, to). Hits arrive in increasing order, so the next occurrence of
+ * each literal at or after a hit is remembered and looked for again only once a hit passes it: the scans
+ * for one literal add up to one pass over the chunk, however many `://` hits ask.
+ */
+function requiresChecker(data: Buffer): (literals: string[], from: number, to: number) => boolean {
+  const next = new Map<string, number>();
+  return (literals, from, to) => {
+    for (const lit of literals) {
+      let at = next.get(lit);
+      if (at === undefined || (at !== -1 && at < from)) {
+        at = data.indexOf(lit, from, 'latin1');
+        next.set(lit, at);
+      }
+      if (at === -1 || at + lit.length > to) return false;
+    }
+    return true;
+  };
 }
 
 /**
  * Rule index → merged [start, end) byte windows where its pattern may match, and the windows where
  * encoded segments may hide a secret.
  *
- * The Set says which keywords occur; a locator regex of just those keywords says where. It is driven with
- * `test()`, which only moves `lastIndex`: building exec()'s match array cost ~5 µs a hit, and URLs (`://`)
- * or `token` hit tens of thousands of times in ordinary code. The keyword is then told from the bytes that
- * end at `lastIndex`, longest first, which is the alternative RE2 chose.
+ * The locator is driven with `test()`, which only moves `lastIndex`: building exec()'s match array cost
+ * ~5 µs a hit, and URLs (`://`) or `token` hit tens of thousands of times in ordinary code. The keyword is
+ * then told from the bytes that end at `lastIndex`.
  */
 function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): { byRule: Map<number, number[]>; decode: number[] } {
   const windows = new Map<number, number[]>();
   const decode: number[] = [];
   if (data.length === 0) return { byRule: windows, decode };
-  const hits = rs.prefilter.match(data as unknown as string);
-  if (hits.length === 0) return { byRule: windows, decode };
   const skipGeneric = options.path !== undefined && (isLockfile(options.path) || isDocPath(options.path));
   const n = data.length;
-  const { regex, longestFirst } = rs.locator(hits.sort((a, b) => a - b));
+  const regex = rs.locator;
+  const hasAll = requiresChecker(data);
   regex.lastIndex = 0;
   while (regex.test(data as unknown as string)) {
     const end = regex.lastIndex;
-    const kw = longestFirst.find((k) => endsWithKeyword(data, end, rs.keywordBytes[k]!));
+    const kw = keywordEndingAt(data, end, rs);
     if (kw === undefined) continue;
     const at = end - rs.keywordBytes[kw]!.length;
     if (rs.decodeContext[kw]) decode.push(Math.max(0, at - DECODE_BEFORE), Math.min(n, end + DECODE_AFTER));
@@ -171,7 +193,7 @@ function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): { 
       const rule = rs.rules[ruleIdx]!.rule;
       if (skipGeneric && rule.generic) continue;
       const we = Math.min(n, end + rule.maxLength);
-      if (rule.requires.length > 0 && !hasAll(data, rule.requires, at, we)) continue;
+      if (rule.requires.length > 0 && !hasAll(rule.requires, at, we)) continue;
       let spans = windows.get(ruleIdx);
       if (!spans) windows.set(ruleIdx, (spans = []));
       spans.push(Math.max(0, at - WINDOW_BEFORE), we);
@@ -203,6 +225,10 @@ function runRule(c: CompiledRule, data: Buffer, spans: number[], options: Detect
       const verdict = judge(rule, secret);
       if (typeof verdict === 'object') {
         options.onReject?.(rule.id, verdict.reject);
+        continue;
+      }
+      if (rule.generic && lineNamesExampleDomain(data, base + whole[0])) {
+        options.onReject?.(rule.id, 'documentation domain on the line');
         continue;
       }
       out.push({

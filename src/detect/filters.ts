@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 /**
  * Post-filters: values that a pattern matches but that are not credentials. Each returns the reason it
  * rejects a value, or null, so tests and `--debug` can say why a candidate was dropped.
@@ -64,6 +66,7 @@ const REFERENCE =
 
 export function placeholderReason(secret: string): string | null {
   if (DOCUMENTED_EXAMPLES.has(secret)) return 'documented example key';
+  if (secret.startsWith('eyJ') && signedWithDocumentedKey(secret)) return 'JWT signed with a documented example key';
   if (TEMPLATE.test(secret)) return 'template expression';
   if (REFERENCE.test(secret)) return 'variable reference';
   const lower = secret.toLowerCase();
@@ -75,6 +78,28 @@ export function placeholderReason(secret: string): string | null {
   }
   if (new Set(secret).size <= 2 && secret.length >= 4) return 'too few distinct characters';
   return null;
+}
+
+/**
+ * HMAC keys that JWT documentation signs its examples with: jwt.io's defaults and the `"secret"` of
+ * PyJWT's, jsonwebtoken's and most tutorials' READMEs. A token that verifies with one is a copy of an
+ * example, not a credential; checking costs one HMAC per HS-signed JWT found.
+ */
+const DOCUMENTED_JWT_KEYS = ['secret', 'your-256-bit-secret', 'your-384-bit-secret', 'your-512-bit-secret', 'shhhhh', 'secretkey', 'mysecret'];
+
+function signedWithDocumentedKey(jwt: string): boolean {
+  const parts = jwt.split('.');
+  if (parts.length !== 3) return false;
+  let alg: unknown;
+  try {
+    alg = (JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as { alg?: unknown }).alg;
+  } catch {
+    return false;
+  }
+  const hash = alg === 'HS256' ? 'sha256' : alg === 'HS384' ? 'sha384' : alg === 'HS512' ? 'sha512' : null;
+  if (!hash) return false;
+  const signed = `${parts[0]}.${parts[1]}`;
+  return DOCUMENTED_JWT_KEYS.some((k) => createHmac(hash, k).update(signed).digest('base64url') === parts[2]);
 }
 
 /** True when `s` holds `len` consecutive characters that rise or fall by one (abcdef, 987654). */
@@ -120,7 +145,34 @@ export function genericValueReason(secret: string): string | null {
   const words = parts.filter((p) => /^[a-z]{2,}$/.test(p)).length;
   if (words >= 4 && words / parts.length >= 0.7) return 'phrase of words';
   if (/^[A-Z]+(?:_[A-Z]+)+$/.test(secret)) return 'constant name';
+  const runs = keyboardRuns(secret);
+  if (runs >= 3 || (runs === 2 && secret.length <= 16)) return 'keyboard mash';
   return null;
+}
+
+/** Three-key runs along a keyboard row, either way: what a hand types for a made-up value (`lsdkfj`, `qwe089234lkjsdf`). */
+const KEYBOARD_ROWS = ['qwertyuiop', 'asdfghjkl', 'zxcvbnm'];
+const KEYBOARD_TRIGRAMS = new Set(
+  KEYBOARD_ROWS.flatMap((row) => {
+    const out: string[] = [];
+    for (let i = 0; i + 3 <= row.length; i++) out.push(row.slice(i, i + 3), [...row.slice(i, i + 3)].reverse().join(''));
+    return out;
+  }),
+);
+
+/**
+ * Distinct keyboard trigrams in a value. Each position of a random alphanumeric value starts one of these
+ * 40 trigrams with p ≈ 0.0013, so a random 40-character value holds two about 0.1% of the time and three
+ * about 0.002% (hex never). Three, or two in a short value, mark a value typed by hand for a docstring.
+ */
+function keyboardRuns(secret: string): number {
+  const lower = secret.toLowerCase();
+  const seen = new Set<string>();
+  for (let i = 0; i + 3 <= lower.length; i++) {
+    const t = lower.slice(i, i + 3);
+    if (KEYBOARD_TRIGRAMS.has(t)) seen.add(t);
+  }
+  return seen.size;
 }
 
 /** Files whose content is hashes and versions by construction: generic rules are skipped there. */
@@ -146,14 +198,33 @@ export function isLockfile(path: string): boolean {
   return LOCKFILES.test(path);
 }
 
-/** Inline suppression: the marker on the same line as the match. `gitleaks:allow` is accepted for migrants. */
-const ALLOW_MARKERS = [Buffer.from('sprawl:allow'), Buffer.from('gitleaks:allow')];
-
-export function lineHasAllowMarker(data: Buffer, offset: number): boolean {
+/** The line around `offset`, as a view. */
+function lineAt(data: Buffer, offset: number): Buffer {
   let start = data.lastIndexOf(10, offset);
   start = start === -1 ? 0 : start + 1;
   let end = data.indexOf(10, offset);
   if (end === -1) end = data.length;
-  const line = data.subarray(start, end);
+  return data.subarray(start, end);
+}
+
+/** RFC 2606 / 6761 names reserved for documentation. */
+const EXAMPLE_DOMAINS = [/(?:^|[^\w-])example\.(?:com|org|net)(?![\w-])/i, /\.(?:example|invalid)(?![\w-])/i];
+
+/**
+ * A keyword rule's value on a line that names a documentation domain (`https://example.com/cb?access_token=…`)
+ * is a docstring's illustration. Provider rules are not asked: a real key next to an example URL is a leak.
+ */
+export function lineNamesExampleDomain(data: Buffer, offset: number): boolean {
+  const line = lineAt(data, offset);
+  if (line.length > 2000) return false;
+  const text = line.toString('latin1');
+  return EXAMPLE_DOMAINS.some((re) => re.test(text));
+}
+
+/** Inline suppression: the marker on the same line as the match. `gitleaks:allow` is accepted for migrants. */
+const ALLOW_MARKERS = [Buffer.from('sprawl:allow'), Buffer.from('gitleaks:allow')];
+
+export function lineHasAllowMarker(data: Buffer, offset: number): boolean {
+  const line = lineAt(data, offset);
   return ALLOW_MARKERS.some((m) => line.includes(m));
 }

@@ -7,27 +7,50 @@ import { blobHistories, type BlobHistory } from '../sources/git/introductions.js
 import { readFile } from 'node:fs/promises';
 import { CODEOWNERS_PATHS, parseCodeOwners } from '../analyze/owners.js';
 import { gitMaybe, topLevel } from '../sources/git/repo.js';
+import { fileAt, isBareRepository, treeBlobs } from '../sources/git/tree.js';
 import { unmodifiedTracked } from '../sources/git/worktree.js';
 import { archiveLimits } from '../scan.js';
-import { scanChunks, type ScanRun } from './run.js';
+import type { Occurrence } from '../analyze/findings.js';
+import { scanChunks, scanChunksInWorkers, type ScanRun } from './run.js';
 
-/** A folder that is a repository's top level gets its history scanned; anything else is files only. */
-export async function historyRoot(target: string): Promise<string | null> {
+/** A repository to scan with its history: its folder, and whether it is bare (a mirror, no working tree). */
+export interface RepoRoot {
+  root: string;
+  bare: boolean;
+}
+
+/**
+ * A folder that is a repository's top level, or a bare repository's own folder (an org scan's mirror),
+ * gets its history scanned; anything else is files only.
+ */
+export async function historyRoot(target: string): Promise<RepoRoot | null> {
   const abs = resolve(target);
-  if (!existsSync(join(abs, '.git'))) return null;
+  if (!existsSync(join(abs, '.git'))) return (await isBareRepository(abs)) ? { root: abs, bare: true } : null;
   const top = await topLevel(abs);
-  return top && resolve(top) === abs ? abs : null;
+  return top && resolve(top) === abs ? { root: abs, bare: false } : null;
+}
+
+/** The repository's name in findings: the caller's (`--repo-name`, an org's `owner/name`), else the folder's. */
+export function repoNameOf(run: ScanRun, repo: RepoRoot): string {
+  return run.options.repoName ?? (repo.bare ? basename(repo.root).replace(/\.git$/, '') : basename(repo.root));
 }
 
 /**
  * A repository: every reachable blob once, then only the working-tree files whose content is not one of
  * them; then, for the blobs with findings, where they entered history and where they stand now.
+ * A bare repository's HEAD tree stands in for the working tree: a value there is still exposed.
+ * With `history: false`, a bare repository's HEAD tree alone is scanned.
  */
-export async function scanRepository(run: ScanRun, target: string, repo: string): Promise<void> {
-  const { ctx, options, config } = run;
+export async function scanRepository(run: ScanRun, target: string, repo: RepoRoot): Promise<void> {
+  const { ctx, options } = run;
+  const name = repoNameOf(run, repo);
+  const treeOnly = repo.bare && options.history === false;
+  const refs = treeOnly ? ['--no-walk', 'HEAD'] : options.refs;
   const scanned = new Set<string>();
-  const inHistory = await scanChunks(run, historyChunks(repo, ctx, { refs: options.refs, maxFileSize: run.maxFileSize, scanned }));
-  const tracked = await unmodifiedTracked(repo);
+  // Listed while the history streams: it needs only the index and a stat of each file (or a bare repository's HEAD tree).
+  const trackedLater = repo.bare ? treeBlobs(repo.root) : unmodifiedTracked(repo.root);
+  const inHistory = await scanChunksInWorkers(run, historyChunks(repo.root, ctx, { refs, maxFileSize: run.maxFileSize, scanned, repoName: name }));
+  const tracked = await trackedLater;
   const covered = new Map<string, string[]>();
   for (const [path, oid] of tracked) {
     if (!scanned.has(oid)) continue;
@@ -35,36 +58,44 @@ export async function scanRepository(run: ScanRun, target: string, repo: string)
     if (list) list.push(path);
     else covered.set(oid, [path]);
   }
-  const inWorktree = await scanChunks(
-    run,
-    fileChunks(target, ctx, { archives: archiveLimits(options), gitignore: options.gitignore, maxFileSize: run.maxFileSize, excludePaths: config.allowlist.paths, skipPath: (p) => scanned.has(tracked.get(p) ?? '') }),
-  );
-  const blobs = new Set(inHistory.map((o) => o.finding.blobId!));
+  const inWorktree = repo.bare ? [] : await scanWorktree(run, target, name, (p) => scanned.has(tracked.get(p) ?? ''));
   const places: BlobPlaces = { introduced: new Map(), worktree: covered, isCiConfig: (p) => run.ci.systemOf(p) !== null };
-  const log = await blobHistories(repo, blobs, options.refs && options.refs.length > 0 ? options.refs : ['--all']);
-  if (log.error) ctx.warn(`${target}: git log failed (${log.error}); history findings keep the path they were listed under`);
-  for (const [oid, h] of log.histories) places.introduced.set(oid, h.introduced);
-  await lastPresent(run, repo, log.histories, covered);
-  run.commitsWalked += log.commits;
-  await readOwnership(run, repo);
-  run.occurrences.push(...placeGitOccurrences(inHistory, places), ...inWorktree);
+  if (!treeOnly) {
+    const blobs = new Set(inHistory.map((o) => o.finding.blobId!));
+    const log = await blobHistories(repo.root, blobs, options.refs && options.refs.length > 0 ? options.refs : ['--all']);
+    if (log.error) ctx.warn(`${target}: git log failed (${log.error}); history findings keep the path they were listed under`);
+    for (const [oid, h] of log.histories) places.introduced.set(oid, h.introduced);
+    await lastPresent(run, repo.root, log.histories, covered);
+    run.commitsWalked += log.commits;
+  }
+  await readOwnership(run, repo, name);
+  const placed = placeGitOccurrences(inHistory, places);
+  // Without history, a blob has no introducing commit: only its places in the tree are findings.
+  run.occurrences.push(...(treeOnly ? placed.filter((o) => o.finding.source !== 'git') : placed), ...inWorktree);
 }
 
-/** HEAD (for `lastSeen` of secrets still present) and CODEOWNERS (for owners), from the working tree. */
-async function readOwnership(run: ScanRun, repo: string): Promise<void> {
-  const name = basename(repo);
-  const head = (await gitMaybe(repo, ['log', '-1', '--format=%H%x1f%aI%x1f%an <%ae>']))?.trim();
+/** Working-tree files, except those whose content was read as a history blob. */
+function scanWorktree(run: ScanRun, target: string, repoName: string, skipPath: (p: string) => boolean): Promise<Occurrence[]> {
+  const { options, config } = run;
+  return scanChunks(
+    run,
+    fileChunks(target, run.ctx, { archives: archiveLimits(options), gitignore: options.gitignore, maxFileSize: run.maxFileSize, excludePaths: config.allowlist.paths, skipPath, repoName }),
+  );
+}
+
+/** HEAD (for `lastSeen` of secrets still present) and CODEOWNERS (for owners), from the working tree or HEAD's tree. */
+async function readOwnership(run: ScanRun, repo: RepoRoot, name: string): Promise<void> {
+  const head = (await gitMaybe(repo.root, ['log', '-1', '--format=%H%x1f%aI%x1f%an <%ae>']))?.trim();
   if (head) {
     const [commit, date, author] = head.split('\x1f');
     run.heads.set(name, { commit: commit!, date: date!, author: author! });
   }
   for (const p of CODEOWNERS_PATHS) {
-    try {
-      run.codeowners.set(name, parseCodeOwners(await readFile(join(repo, p), 'utf8')));
-      return;
-    } catch {
-      // Not at this path: GitHub looks at the next one.
-    }
+    // Not at this path: GitHub looks at the next one.
+    const text = repo.bare ? await fileAt(repo.root, p) : await readFile(join(repo.root, p), 'utf8').catch(() => null);
+    if (text === null) continue;
+    run.codeowners.set(name, parseCodeOwners(text));
+    return;
   }
 }
 

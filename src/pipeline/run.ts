@@ -4,6 +4,8 @@ import { ConfigError, type SprawlConfig } from '../config.js';
 import { idKey as envIdKey } from '../core/identity.js';
 import type { Chunk, Match, Rule, SeenAt } from '../core/types.js';
 import { detect, type DetectOptions } from '../detect/engine.js';
+import { detectInWorkers, workersAvailable } from '../detect/pool.js';
+import { availableParallelism } from 'node:os';
 import { compileRuleSet, type RuleSet } from '../rules/compile.js';
 import { BUILTIN_RULES_DIR, loadRules } from '../rules/load.js';
 import { collectContext, type CollectedContext } from '../sources/context.js';
@@ -12,6 +14,7 @@ import type { ScanOptions } from '../scan.js';
 import type { RepoHead } from '../analyze/lifecycle.js';
 import type { CodeOwners } from '../analyze/owners.js';
 import { emptyWorkloadIndex, workloadsIn, type WorkloadIndex, type WorkloadSpan } from '../analyze/workloads.js';
+import { logCi } from '../analyze/log-jobs.js';
 import { placeOf, type CiPipeline } from '../ci/model.js';
 import { ciFiles, parseChunk, type CiFiles } from './ci.js';
 
@@ -47,8 +50,14 @@ export interface ScanRun {
   keep(chunk: Chunk, matches: Match[], into?: Occurrence[], ci?: CiPipeline | null): void;
 }
 
+/** The enabled rules and their compiled set. */
+export interface PreparedRules {
+  rules: Rule[];
+  ruleSet: RuleSet;
+}
+
 /** Loads, filters and compiles the rules once. Rule problems are configuration errors: fail loudly. */
-export function prepareRules(options: Pick<ScanOptions, 'rulesDirs' | 'noBuiltinRules'>, config: SprawlConfig): { rules: Rule[]; ruleSet: RuleSet } {
+export function prepareRules(options: Pick<ScanOptions, 'rulesDirs' | 'noBuiltinRules'>, config: SprawlConfig): PreparedRules {
   const dirs = [...(options.noBuiltinRules ? [] : [BUILTIN_RULES_DIR]), ...config.rules, ...(options.rulesDirs ?? [])];
   const { rules, problems } = loadRules(dirs);
   const disabled = new Set(config.disabledRules);
@@ -63,7 +72,7 @@ export function prepareRules(options: Pick<ScanOptions, 'rulesDirs' | 'noBuiltin
 }
 
 export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
-  const { rules, ruleSet } = prepareRules(options, config);
+  const { rules, ruleSet } = options.rules ?? prepareRules(options, config);
   const allowRegexes = config.allowlist.regexes.map((r) => {
     try {
       return new RE2(r);
@@ -90,8 +99,10 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
     suppressed: 0,
     ci: ciFiles(),
     inspect(chunk, warn = true) {
-      const { path, source } = chunk.provenance;
-      const system = run.ci.systemOf(path);
+      const { source } = chunk.provenance;
+      // Test-path and documentation heuristics judge source files; a log's path (a job named `test`) says nothing of its values.
+      const path = source === 'log' ? undefined : chunk.provenance.path;
+      const system = path === undefined ? null : run.ci.systemOf(path);
       if (!system) return { chunk, matches: detect(chunk.data, ruleSet, { ...run.detectOptions, path, ci: null }), ci: null };
       const marked = source === 'file' ? { ...chunk, provenance: { ...chunk.provenance, source: 'ci-config' as const } } : chunk;
       const ci = parseChunk(chunk, system, run.ctx, warn);
@@ -104,8 +115,9 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
       for (const o of occurrencesOf(chunk, allowed, ruleSet.byId, findingOptions)) {
         const used = spans.filter((s) => o.finding.line >= s.startLine && o.finding.line <= s.endLine).map((s) => s.workload);
         if (used.length > 0) o.finding.workloads = used;
-        const system = run.ci.systemOf(o.finding.path);
-        if (system) {
+        const system = chunk.provenance.log ? null : run.ci.systemOf(o.finding.path);
+        if (chunk.provenance.log) o.finding.ci = logCi(o.finding.path, chunk.provenance.log, o.match.start);
+        else if (system) {
           const place = ci ? placeOf(ci, o.finding.line) : { job: null, step: null };
           o.finding.ci = { system, workflow: o.finding.path, ...place, ...(o.match.ciBlock ? { block: o.match.ciBlock } : {}) };
         }
@@ -144,4 +156,35 @@ export async function scanChunks(run: ScanRun, chunks: AsyncIterable<Chunk>): Pr
     run.keep(chunk, matches, found, ci);
   }
   return found;
+}
+
+/**
+ * Like scanChunks, for a large stream fed by another process (git history): detection runs in worker
+ * threads so that reading never waits on matching. Falls back to this thread when workers are off
+ * (`workers: 0`) or unavailable (running from sources).
+ */
+export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Chunk>): Promise<Occurrence[]> {
+  const workers = run.options.workers ?? defaultWorkers();
+  if (workers === 0 || !workersAvailable()) return scanChunks(run, chunks);
+  const found: Occurrence[] = [];
+  // CI configurations are few and small: they are matched on this thread, where their pipeline is parsed
+  // once for the pipeline rules and the workloads, and where the files `.gitlab-ci.yml` includes are known.
+  async function* others(): AsyncIterable<Chunk> {
+    for await (const chunk of chunks) {
+      if (!run.ci.systemOf(chunk.provenance.path)) yield chunk;
+      else {
+        const inspected = run.inspect(chunk);
+        run.keep(inspected.chunk, inspected.matches, found, inspected.ci);
+      }
+    }
+  }
+  for await (const { chunk, matches } of detectInWorkers(others(), { workers, rules: run.rules, detect: run.detectOptions })) {
+    run.keep(chunk, matches, found);
+  }
+  return found;
+}
+
+/** One worker per core beyond the one reading git and keeping results, at least one, at most four. */
+function defaultWorkers(): number {
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
 }

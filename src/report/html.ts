@@ -1,5 +1,5 @@
 import type { Report, Secret } from '../core/types.js';
-import { summarize } from './summary.js';
+import { summarize, type SprawlSummary } from './summary.js';
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -39,6 +39,21 @@ document.querySelectorAll('table.sortable th').forEach(function(th, col){
 });
 `;
 
+function targetList(targets: string[]): string {
+  return targets.length > 10 ? `${targets.length} targets (${targets.slice(0, 10).join(', ')}, and ${targets.length - 10} more)` : targets.join(', ');
+}
+
+/** The per-repository roll-up of a report spanning several repositories (an org scan). */
+function repoTable(sum: SprawlSummary): string {
+  const num = (n: number): string => `<td data-v="${n}">${n}</td>`;
+  const rows = sum.byRepo.map((r) => `<tr><td>${esc(r.repo)}</td>${num(r.secrets)}${num(r.exposed)}${num(r.shared)}${num(r.occurrences)}${num(r.risk)}${num(r.maxRisk)}</tr>`).join('\n');
+  return `<h2>Repositories</h2>
+<table class="sortable" id="repos"><thead><tr><th>Repository</th><th>Secrets</th><th>Exposed</th><th>Also in other repositories</th><th>Occurrences</th><th>Total risk</th><th>Highest risk</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+`;
+}
+
 function ownerNames(s: Secret): string {
   return (s.owners as Array<{ name: string }>).map((o) => o.name).join(', ');
 }
@@ -59,15 +74,16 @@ export function formatHtml(report: Report): string {
         `<td data-v="${s.occurrences}">${s.occurrences}</td><td>${esc(ownerNames(s))}</td><td>${esc((s.workloads as Array<{ kind: string; name: string }>).map((w) => `${w.kind} ${w.name}`).join(', '))}</td></tr>`,
     )
     .join('\n');
+  const multiRepo = sum.byRepo.length > 1;
   const ownersRows = sum.topOwners
-    .map((o) => `<tr><td>${esc(o.name)}</td><td>${esc(o.source)}</td><td data-v="${o.secrets}">${o.secrets}</td><td data-v="${o.risk}">${o.risk}</td></tr>`)
+    .map((o) => `<tr><td>${esc(o.name)}</td><td>${esc(o.source)}</td><td data-v="${o.secrets}">${o.secrets}</td>${multiRepo ? `<td data-v="${o.repos}">${o.repos}</td>` : ''}<td data-v="${o.risk}">${o.risk}</td></tr>`)
     .join('\n');
   const details = report.secrets
     .map((s, i) => {
       const places = s.findingIds
         .map((id) => findings.get(id))
         .filter(Boolean)
-        .map((f) => `<li><code>${esc(`${f!.path}:${f!.line}`)}</code> (${esc(f!.source)})${f!.commit ? ` in <code>${esc(f!.commit.slice(0, 12))}</code> by ${esc(f!.author ?? '')} on ${esc(f!.date?.slice(0, 10) ?? '')}` : ''}</li>`)
+        .map((f) => `<li><code>${esc(`${multiRepo && f!.repo ? `${f!.repo}:` : ''}${f!.path}:${f!.line}`)}</code> (${esc(f!.source)})${f!.commit ? ` in <code>${esc(f!.commit.slice(0, 12))}</code> by ${esc(f!.author ?? '')} on ${esc(f!.date?.slice(0, 10) ?? '')}` : ''}</li>`)
         .join('');
       const steps = (s.revocation?.steps ?? []).map((st) => `<li>${esc(st)}</li>`).join('');
       return `<details><summary>${i + 1}. <b>${esc(s.ruleId)}</b> <code>${esc(s.secret)}</code> · risk ${s.risk ?? '?'} · ${esc(s.status ?? '')}</summary>
@@ -79,12 +95,12 @@ export function formatHtml(report: Report): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>sprawl report</title><style>${STYLE}</style></head><body>
 <h1>sprawl report</h1>
-<div class="meta">Scanned ${esc(report.scan.targets.join(', '))} on ${esc(report.scan.finishedAt.slice(0, 10))} · sprawl ${esc(report.tool.version)}</div>
+<div class="meta">Scanned ${esc(targetList(report.scan.targets))} on ${esc(report.scan.finishedAt.slice(0, 10))} · sprawl ${esc(report.tool.version)}</div>
 <div class="cards">${card('unique secrets', sum.secrets)}${card('occurrences', sum.occurrences)}${card('occurrences per secret', sum.duplicationFactor.toFixed(2))}${card('median age (days)', sum.medianAgeDays ?? 'n/a')}${card('max age (days)', sum.maxAgeDays ?? 'n/a')}${card('long-lived', sum.longLived)}${Object.entries(sum.byStatus)
     .map(([k, v]) => card(k, v))
-    .join('')}</div>
-<h2>Owners most exposed</h2>
-<table class="sortable" id="owners"><thead><tr><th>Owner</th><th>Source</th><th>Secrets</th><th>Total risk</th></tr></thead><tbody>
+    .join('')}${multiRepo ? card('repositories with secrets', sum.byRepo.length) + card('secrets in several repositories', sum.crossRepo) : ''}</div>
+${multiRepo ? repoTable(sum) : ''}<h2>Owners most exposed</h2>
+<table class="sortable" id="owners"><thead><tr><th>Owner</th><th>Source</th><th>Secrets</th>${multiRepo ? '<th>Repositories</th>' : ''}<th>Total risk</th></tr></thead><tbody>
 ${ownersRows}
 </tbody></table>
 <h2>Secrets by risk</h2>

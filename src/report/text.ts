@@ -12,7 +12,9 @@ const CODES = { red: 31, yellow: 33, dim: 2, bold: 1, cyan: 36 } as const;
 export function formatText(report: Report, options: TextOptions): string {
   const paint = (code: keyof typeof CODES, s: string): string => (options.color ? `\x1b[${CODES[code]}m${s}\x1b[0m` : s);
   const lines: string[] = [];
-  for (const f of report.findings) lines.push(...findingLines(f, paint), '');
+  // Across several repositories (an org scan), every place names its repository.
+  const multiRepo = new Set(report.findings.map((f) => f.repo).filter(Boolean)).size > 1;
+  for (const f of report.findings) lines.push(...findingLines(f, paint, multiRepo), '');
   const st = report.scan.stats;
   const skipped = Object.entries(st.skipped)
     .map(([k, v]) => `${k} ${v}`)
@@ -36,20 +38,20 @@ export function formatText(report: Report, options: TextOptions): string {
   return lines.join('\n') + '\n';
 }
 
-function findingLines(f: Finding, paint: (c: keyof typeof CODES, s: string) => string): string[] {
+function findingLines(f: Finding, paint: (c: keyof typeof CODES, s: string) => string, multiRepo: boolean): string[] {
   const level = f.confidence === 'high' ? paint('red', f.confidence) : f.confidence === 'medium' ? paint('yellow', f.confidence) : f.confidence;
-  const where = `${f.repo && f.source !== 'file' ? f.repo + ':' : ''}${f.path}:${f.line}:${f.column}`;
+  const where = `${f.repo && (multiRepo || f.source !== 'file') ? f.repo + ':' : ''}${f.path}:${f.line}:${f.column}`;
   const out = [`${paint('bold', where)}  ${f.ruleName} [${f.ruleId}] ${level}`, `  secret: ${f.secret}${f.decodedFrom.length ? ` (decoded from ${f.decodedFrom.join(' → ')})` : ''}`];
   if (f.commit) out.push(`  commit: ${f.commit.slice(0, 12)} ${f.author ?? ''} ${f.date ?? ''}`.trimEnd());
-  if (f.ci) out.push(`  ci:     ${ciPlace(f.ci)}`);
+  if (f.ci && (f.ci.job || f.ci.block)) out.push(`  ${f.source === 'log' ? 'printed by' : 'in'}: ${ciPlace(f.ci)}`);
+  for (const w of f.workloads ?? []) out.push(`  workload: ${w.kind} ${w.name} (${w.path}${w.via === 'literal' ? '' : `, ${w.via}`})`);
   out.push(paint('dim', `  match:  ${f.match.replace(/\s+/g, ' ').slice(0, 160)}`));
   return out;
 }
 
-/** `github-actions job deploy, step "Push image", in env`: where in the pipeline a finding stands. */
+/** `github-actions job deploy, step Push image, hard-coded in env`: where in a pipeline a finding stands. */
 export function ciPlace(ci: NonNullable<Finding['ci']>): string {
-  const parts = [ci.system, ci.job !== null ? `job ${ci.job}` : null, ci.step !== null ? `step "${ci.step}"` : null, ci.block ? `hard-coded in ${ci.block}` : null];
-  return parts.filter((p) => p !== null).join(', ');
+  return `${ci.system}${ci.job !== null ? ` job ${ci.job}` : ''}${ci.step !== null ? `, step ${ci.step}` : ''}${ci.block ? `, hard-coded in ${ci.block}` : ''}`;
 }
 
 function formatBytes(n: number): string {

@@ -2,6 +2,8 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import type { Chunk, Provenance } from '../core/types.js';
 import type { SourceContext } from './context.js';
+import { isCiLog, logChunk } from './logs/chunk.js';
+import { isRunLogZip, runLogChunks } from './logs/run-log.js';
 
 /** Bounds on opening archives; a zip bomb hits one of them and is skipped with a warning. */
 export interface ArchiveLimits {
@@ -50,19 +52,37 @@ async function collect(stream: AsyncIterable<Buffer> & { destroy(): unknown }, m
   return Buffer.concat(parts, n);
 }
 
-async function* zipMembers(data: Buffer, budget: { bytes: number }, limits: ArchiveLimits, ctx: SourceContext, where: string): AsyncIterable<Member> {
+type ZipFile = import('yauzl').ZipFile;
+type ZipEntry = import('yauzl').Entry;
+
+/** Opens a zip and reads its central directory: every entry name is known before any member is read
+ * (a GitHub Actions run-log archive is recognised by them). */
+async function openZip(data: Buffer): Promise<{ zip: ZipFile; entries: ZipEntry[] }> {
   const yauzl = (await import('yauzl')).default;
-  const zip = await new Promise<import('yauzl').ZipFile>((res, rej) => yauzl.fromBuffer(data, { lazyEntries: true }, (e, z) => (e ? rej(e) : res(z!))));
+  const zip = await new Promise<ZipFile>((res, rej) => yauzl.fromBuffer(data, { lazyEntries: true, autoClose: false }, (e, z) => (e ? rej(e) : res(z!))));
+  const entries: ZipEntry[] = [];
   try {
     while (true) {
-      const entry = await new Promise<import('yauzl').Entry | null>((res, rej) => {
+      const entry = await new Promise<ZipEntry | null>((res, rej) => {
         zip.once('entry', res);
         zip.once('end', () => res(null));
         zip.once('error', rej);
         zip.readEntry();
       });
-      if (!entry) return;
       zip.removeAllListeners();
+      if (!entry) return { zip, entries };
+      entries.push(entry);
+    }
+  } catch (e) {
+    zip.close();
+    throw e;
+  }
+}
+
+async function* zipMembers(opened: { zip: ZipFile; entries: ZipEntry[] }, budget: { bytes: number }, limits: ArchiveLimits, ctx: SourceContext, where: string): AsyncIterable<Member> {
+  const { zip, entries } = opened;
+  try {
+    for (const entry of entries) {
       if (entry.fileName.endsWith('/')) continue;
       const name = `${where}!${entry.fileName}`;
       const ratio = entry.compressedSize > 0 ? entry.uncompressedSize / entry.compressedSize : 0;
@@ -132,6 +152,7 @@ function gunzip(data: Buffer, budget: { bytes: number }, limits: ArchiveLimits):
  * The members of an archive (zip, tar, tar.gz, gz) as chunks at `archive!member` paths, opening nested
  * archives within the limits. Nothing is trusted from headers alone: bytes are counted as they are read.
  * A bomb, a corrupt archive or a binary member is skipped with a warning and a count; the scan goes on.
+ * A GitHub Actions run-log zip's members, and `*.log` members anywhere, are CI logs (`source: 'log'`).
  */
 export async function* archiveChunks(
   data: Buffer,
@@ -146,8 +167,14 @@ export async function* archiveChunks(
   if (!kind) return;
   let members: AsyncIterable<Member> | Member[];
   try {
-    if (kind === 'zip') members = zipMembers(data, budget, limits, ctx, path);
-    else if (kind === 'tar') members = tarMembers(data, budget, limits);
+    if (kind === 'zip') {
+      const opened = await openZip(data);
+      members = zipMembers(opened, budget, limits, ctx, path);
+      if (isRunLogZip(opened.entries.map((e) => e.fileName))) {
+        yield* runLogChunks(members, path, provenance, ctx);
+        return;
+      }
+    } else if (kind === 'tar') members = tarMembers(data, budget, limits);
     else if (kind === 'tgz') members = tarMembers(gunzip(data, budget, limits), budget, limits);
     else members = [{ name: path.replace(/^.*\//, '').replace(/\.gz$/i, ''), data: gunzip(data, budget, limits) }];
     for await (const m of members) {
@@ -162,7 +189,8 @@ export async function* archiveChunks(
         continue;
       }
       ctx.scanned(m.data.length);
-      yield { data: m.data, provenance: { ...provenance, source: 'archive', path: name } };
+      if (isCiLog(m.name, m.data, false)) yield logChunk(m.data, { ...provenance, path: name }, ctx);
+      else yield { data: m.data, provenance: { ...provenance, source: 'archive', path: name } };
     }
   } catch (e) {
     const bomb = e instanceof LimitError;

@@ -27,7 +27,9 @@ export type SkipReason =
   | 'gitignored'
   | 'archive-bomb'
   | 'archive-depth'
-  // A CI configuration that is not valid YAML: its bytes are scanned, its jobs and steps are not known.
+  /** Values a CI runner masked in a log (`***`, `[MASKED]`): not reported, counted. */
+  | 'masked-in-log'
+  /** A CI configuration that is not valid YAML: its bytes are scanned, its jobs and steps are not known. */
   | 'ci-config-invalid';
 
 export interface CollectedContext extends SourceContext {

@@ -8,6 +8,8 @@ import type { Chunk } from '../core/types.js';
 import { ciSystemOf } from '../core/paths.js';
 import { archiveChunks, archiveKind, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive.js';
 import type { SourceContext } from './context.js';
+import { isCiLog } from './logs/chunk.js';
+import { logFileChunk } from './logs/files.js';
 
 const run = promisify(execFile);
 
@@ -25,6 +27,8 @@ export interface FileSourceOptions {
   archives?: Omit<ArchiveLimits, 'maxMemberBytes'> | false;
   /** Paths (relative, `/`-separated) whose content was scanned another way, e.g. as a git blob. */
   skipPath?: (path: string) => boolean;
+  /** The repository's name in findings. Default: the name of the git top-level folder holding the files. */
+  repoName?: string;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -46,9 +50,10 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
     throw new Error(`${target}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const repo = await gitTopLevel(stat.isDirectory() ? root : resolve(root, '..'));
+  const repoName = repo ? (options.repoName ?? basename(repo)) : null;
   if (!stat.isDirectory()) {
-    const chunk = await readChunk(root, basename(root), ctx, options, repo);
-    if (chunk) yield* expand(chunk, ctx, options);
+    const chunk = await readChunk(root, basename(root), ctx, options, repoName);
+    if (chunk) yield* expand(chunk, root, ctx, options, true);
     return;
   }
   const userIgnore = await loadIgnore(root, options.excludePaths ?? []);
@@ -72,24 +77,33 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
   });
   const concurrency = options.concurrency ?? 16;
   // Read ahead a bounded number of files while the engine works on the current one, in listing order.
-  const pending: Array<Promise<Chunk | null>> = [];
+  const pending: Array<{ abs: string; read: Promise<Chunk | null> }> = [];
   let next = 0;
   const fill = (): void => {
     while (pending.length < concurrency && next < kept.length) {
       const rel = kept[next++]!;
-      pending.push(readChunk(join(root, rel), rel, ctx, options, repo));
+      const abs = join(root, rel);
+      pending.push({ abs, read: readChunk(abs, rel, ctx, options, repoName) });
     }
   };
   fill();
   while (pending.length > 0) {
-    const chunk = await pending.shift()!;
+    const { abs, read } = pending.shift()!;
+    const chunk = await read;
     fill();
-    if (chunk) yield* expand(chunk, ctx, options);
+    if (chunk) yield* expand(chunk, abs, ctx, options, false);
   }
 }
 
-/** A file is yielded as it is; an archive (read whole, marked `archive` by readChunk) as its members. */
-async function* expand(chunk: Chunk, ctx: SourceContext, options: FileSourceOptions): AsyncIterable<Chunk> {
+/**
+ * A file is yielded as it is; a CI log cleaned, with its job and step (sources/logs); an archive (read
+ * whole, marked `archive` by readChunk) as its members. `explicit`: the file was given as a target.
+ */
+async function* expand(chunk: Chunk, abs: string, ctx: SourceContext, options: FileSourceOptions, explicit: boolean): AsyncIterable<Chunk> {
+  if (chunk.provenance.source === 'file' && isCiLog(chunk.provenance.path, chunk.data, explicit)) {
+    yield await logFileChunk(chunk, abs, ctx, explicit);
+    return;
+  }
   if (chunk.provenance.source !== 'archive' || options.archives === false) {
     yield chunk;
     return;
@@ -104,7 +118,7 @@ async function readChunk(
   rel: string,
   ctx: SourceContext,
   options: FileSourceOptions,
-  repo: string | null,
+  repoName: string | null,
 ): Promise<Chunk | null> {
   const path = rel.split(sep).join('/');
   try {
@@ -135,7 +149,7 @@ async function readChunk(
     }
     const data = await fs.readFile(abs);
     // Archives are binary: they are opened by expand(), not skipped.
-    if (options.archives !== false && archiveKind(path)) return { data, provenance: { source: 'archive', path, ...(repo ? { repo: basename(repo) } : {}) } };
+    if (options.archives !== false && archiveKind(path)) return { data, provenance: { source: 'archive', path, ...(repoName ? { repo: repoName } : {}) } };
     const probe = data.subarray(0, BINARY_PROBE);
     if (probe.includes(0)) {
       ctx.skip('binary', path);
@@ -143,7 +157,7 @@ async function readChunk(
     }
     if (!isUtf8(data)) ctx.warn(`${path}: not valid UTF-8; scanned as bytes`);
     ctx.scanned(data.length);
-    return { data, provenance: { source: ciSystemOf(path) ? 'ci-config' : 'file', path, ...(repo ? { repo: basename(repo) } : {}) } };
+    return { data, provenance: { source: ciSystemOf(path) ? 'ci-config' : 'file', path, ...(repoName ? { repo: repoName } : {}) } };
   } catch (e) {
     ctx.skip('unreadable', path, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
     return null;

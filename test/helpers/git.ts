@@ -43,3 +43,12 @@ export function makeRepo(): TestRepo {
     },
   };
 }
+
+/** A bare copy of a repository in a temp folder named `<name>.git`, as a server or an org would hold it. */
+export function bareCopy(repo: TestRepo, name: string): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'sprawl-bare-')), `${name}.git`);
+  execFileSync('git', ['clone', '-q', '--bare', repo.dir, dir]);
+  // For the dumb HTTP protocol, which the fake GitHub server speaks: static files only.
+  execFileSync('git', ['-C', dir, 'update-server-info']);
+  return dir;
+}

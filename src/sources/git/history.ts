@@ -13,6 +13,8 @@ export interface HistoryOptions {
   maxFileSize: number;
   /** Receives every blob id that was read and handed to the engine. */
   scanned?: Set<string>;
+  /** The repository's name in findings. Default: the folder's name. */
+  repoName?: string;
 }
 
 /** A blob to read, with the first path it was seen at. */
@@ -37,7 +39,7 @@ export async function* historyChunks(repo: string, ctx: SourceContext, options: 
       yield b.oid;
     }
   })();
-  const repoName = basename(repo);
+  const repoName = options.repoName ?? basename(repo);
   for await (const obj of catFileBatch(repo, oids)) {
     const path = paths.get(obj.oid) ?? obj.oid;
     paths.delete(obj.oid);

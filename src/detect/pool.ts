@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Chunk, Match, Rule } from '../core/types.js';
+import type { WorkerBatch, WorkerInit, WorkerResult } from './worker.js';
+
+/** Options of detection in worker threads. */
+export interface PoolOptions {
+  /** Worker threads. 0 means "detect on the calling thread"; the caller decides. */
+  workers: number;
+  /** The enabled rules, already validated (workers compile them again, lazily). */
+  rules: Rule[];
+  /** Detection options shared by every chunk (the path is each chunk's own). */
+  detect: WorkerInit['options'];
+}
+
+/** A batch is sent when it holds this many bytes, or at once when a worker is idle. */
+const BATCH_BYTES = 512 * 1024;
+/** Bytes handed to workers and not yet answered: bounds memory whatever the history size. */
+const MAX_IN_FLIGHT = 16 * 1024 * 1024;
+
+const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/** Workers need the compiled worker module; running from TypeScript sources (tests), there is none. */
+export function workersAvailable(): boolean {
+  return existsSync(WORKER_FILE);
+}
+
+interface Slot {
+  worker: Worker;
+  inFlight: number;
+}
+
+/**
+ * Chunks → (chunk, matches), detection spread over worker threads, results in completion order. The
+ * source is read on this thread as fast as it produces, so a git process feeding it never stalls while a
+ * chunk is being matched. Batching amortises the message cost (~30 µs) over many small blobs, but an idle
+ * worker gets whatever is pending at once, so a slow source never waits for a batch to fill.
+ */
+export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: PoolOptions): AsyncIterable<{ chunk: Chunk; matches: Match[] }> {
+  const init: WorkerInit = { rules: options.rules, options: options.detect };
+  const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({ worker: new Worker(WORKER_FILE, { workerData: init }), inFlight: 0 }));
+  const sent = new Map<number, { slot: Slot; chunks: Chunk[]; bytes: number }>();
+  const ready: Array<{ chunk: Chunk; matches: Match[] }> = [];
+  let failure: Error | null = null;
+  // Both the reading task (waiting for room) and the consumer (waiting for results) may be asleep.
+  let waiters: Array<() => void> = [];
+  const wake = (): void => {
+    const w = waiters;
+    waiters = [];
+    for (const r of w) r();
+  };
+  const waitForEvent = (): Promise<void> => new Promise((r) => waiters.push(r));
+  for (const slot of slots) {
+    slot.worker.on('message', (msg: WorkerResult) => {
+      const b = sent.get(msg.batch)!;
+      sent.delete(msg.batch);
+      slot.inFlight -= b.bytes;
+      b.chunks.forEach((chunk, i) => ready.push({ chunk, matches: msg.matches[i]! }));
+      wake();
+    });
+    slot.worker.on('error', (e) => {
+      failure = e;
+      wake();
+    });
+  }
+
+  let pending: Chunk[] = [];
+  let pendingBytes = 0;
+  let nextBatch = 0;
+  const inFlight = (): number => slots.reduce((n, s) => n + s.inFlight, 0);
+  const dispatch = (): void => {
+    if (pending.length === 0) return;
+    const slot = slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    const buffer = new ArrayBuffer(pendingBytes);
+    const bytes = new Uint8Array(buffer);
+    const items: WorkerBatch['items'] = [];
+    let offset = 0;
+    for (const c of pending) {
+      bytes.set(c.data, offset);
+      items.push({ offset, length: c.data.length, path: c.provenance.path });
+      offset += c.data.length;
+    }
+    const batch = nextBatch++;
+    sent.set(batch, { slot, chunks: pending, bytes: pendingBytes });
+    slot.inFlight += pendingBytes;
+    slot.worker.postMessage({ batch, buffer, items } satisfies WorkerBatch, [buffer]);
+    pending = [];
+    pendingBytes = 0;
+  };
+
+  // The source is pulled by its own task, so that results are handed out while it waits on git.
+  let sourceDone = false;
+  const reading = (async () => {
+    try {
+      for await (const chunk of chunks) {
+        pending.push(chunk);
+        pendingBytes += chunk.data.length;
+        if (pendingBytes >= BATCH_BYTES || slots.some((s) => s.inFlight === 0)) dispatch();
+        while (inFlight() >= MAX_IN_FLIGHT && !failure) await waitForEvent();
+        if (failure) return;
+      }
+      dispatch();
+    } catch (e) {
+      failure = e as Error;
+    } finally {
+      sourceDone = true;
+      wake();
+    }
+  })();
+
+  try {
+    while (true) {
+      while (ready.length > 0) yield ready.shift()!;
+      if (failure) throw failure;
+      if (sourceDone && sent.size === 0 && pending.length === 0) break;
+      // Waiting for a result: anything pending goes out now rather than when a batch fills.
+      if (slots.some((s) => s.inFlight === 0)) dispatch();
+      await waitForEvent();
+    }
+    await reading;
+  } finally {
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * A detection worker: compiles the rules it is given once, then answers batches of chunks with their
+ * matches. The main thread keeps reading git meanwhile, so that `git cat-file` never waits on detection
+ * (a pipe holds 64 KiB: a blocked event loop stalls git after two blobs).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Match, Rule } from '../core/types.js';
+import { compileRuleSet } from '../rules/compile.js';
+import { detect, type DetectOptions } from './engine.js';
+
+/** What the pool gives a worker when it starts. */
+export interface WorkerInit {
+  rules: Rule[];
+  options: Omit<DetectOptions, 'onReject' | 'path'>;
+}
+
+/** One batch: the chunks' bytes packed in one transferred buffer, with each chunk's span and path. */
+export interface WorkerBatch {
+  batch: number;
+  buffer: ArrayBuffer;
+  items: Array<{ offset: number; length: number; path: string }>;
+}
+
+export interface WorkerResult {
+  batch: number;
+  matches: Match[][];
+}
+
+if (parentPort) {
+  const init = workerData as WorkerInit;
+  // Rules were validated by the main thread: compile each on first use here too.
+  const { ruleSet } = compileRuleSet(init.rules, () => true);
+  const port = parentPort;
+  port.on('message', (msg: WorkerBatch) => {
+    const matches = msg.items.map((it) => detect(Buffer.from(msg.buffer, it.offset, it.length), ruleSet, { ...init.options, path: it.path }));
+    port.postMessage({ batch: msg.batch, matches } satisfies WorkerResult);
+  });
+}
