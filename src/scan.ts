@@ -102,6 +102,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const { ctx } = run;
   const incremental = options.staged || options.range || options.since;
   for (const target of options.targets) {
+    if (target !== '-') run.ci.addIncludes(target);
     if (incremental) {
       await scanIncremental(run, target);
       continue;

@@ -7,10 +7,12 @@ const SRC = resolve(__dirname, '../src');
 /** What each layer may import: data flows sources → detect → analyze → report → cli, never back. */
 const ALLOWED: Record<string, string[]> = {
   core: ['core'],
+  // Parsed CI configurations (jobs, steps, variable blocks), shared by the pipeline rules and the workloads.
+  ci: ['core', 'ci'],
   sources: ['core', 'sources'],
   rules: ['core', 'rules', 'detect'],
-  detect: ['core', 'detect', 'rules'],
-  analyze: ['core', 'analyze'],
+  detect: ['core', 'detect', 'rules', 'ci'],
+  analyze: ['core', 'analyze', 'ci'],
   report: ['core', 'report'],
   // The inventory takes a Report and records it: it knows nothing of how the report was made.
   inventory: ['core', 'inventory'],

@@ -220,7 +220,7 @@ describe('variables read by CI jobs', () => {
       'ci',
       {
         '.env': `DEPLOY_TOKEN=${secret}\n`,
-        '.github/workflows/ci.yml': ['on: push', 'jobs:', '  test:', '    runs-on: ubuntu-latest', '    steps:', '      - run: npm test', '  deploy:', '    runs-on: ubuntu-latest', '    steps:', '      - run: ./deploy.sh --key "$DEPLOY_TOKEN"', '      - run: echo ${{ secrets.OTHER }}', ''].join('\n'),
+        '.github/workflows/ci.yml': ['on: push', 'jobs:', '  test:', '    runs-on: ubuntu-latest', '    steps:', '      - run: npm test', '  deploy:', '    runs-on: ubuntu-latest', '    steps:', '      - run: ./deploy.sh --key "$DEPLOY_TOKEN"', '      - run: ./notify.sh ${{ secrets.OTHER }}', ''].join('\n'),
         '.gitlab-ci.yml': ['stages: [ship]', 'ship:', '  stage: ship', '  script:', '    - curl -H "X-Key: ${DEPLOY_TOKEN}" https://deploy.internal', ''].join('\n'),
       },
       '2024-06-01T00:00:00Z',
@@ -266,7 +266,8 @@ describe('CI configuration findings', () => {
     const report = await scan({ targets: [r.dir], now: NOW });
     const f = report.findings.find((x) => x.source === 'ci-config')!;
     expect(f).toMatchObject({ path: '.github/workflows/release.yml', line: 10, ruleId: 'npm.access-token' });
-    expect(f.ci).toEqual({ system: 'github-actions', workflow: '.github/workflows/release.yml', job: 'publish', step: 'Publish to npm' });
+    // The npm rule names the token; `block` says it is a literal in the step's `env:`.
+    expect(f.ci).toEqual({ system: 'github-actions', workflow: '.github/workflows/release.yml', job: 'publish', step: 'Publish to npm', block: 'env' });
     expect(report.secrets[0]!.duplication?.sources).toEqual(['ci-config', 'git']);
   });
 });

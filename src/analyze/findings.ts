@@ -36,9 +36,45 @@ function matchText(data: Buffer, m: Match, reveal: boolean): string {
   return before + redact(data.toString('utf8', m.start, Math.min(m.end, m.start + 64))) + after;
 }
 
-function variableOf(line: string): { variable?: string } {
-  const variable = assignedVariable(line);
+/**
+ * The text of a match about a variable (a CI step printing `$TOKEN`): the command, which holds no value of
+ * its own, with every value another rule found in it redacted.
+ */
+function commandText(data: Buffer, m: Match, all: Match[], reveal: boolean): string {
+  const end = Math.min(m.matchEnd, m.matchStart + MAX_MATCH_TEXT);
+  let text = '';
+  let at = m.matchStart;
+  for (const v of all) {
+    if (v.variable || reveal || v.end <= at || v.start >= end) continue;
+    text += data.toString('utf8', at, Math.max(at, v.start)) + redact(data.toString('utf8', v.start, v.end));
+    at = v.end;
+  }
+  return text + data.toString('utf8', Math.min(at, end), end) + (m.matchEnd > end ? '…' : '');
+}
+
+function variableOf(match: Match, line: string): { variable?: string } {
+  const variable = match.variable ? match.variable.name : assignedVariable(line);
   return variable ? { variable } : {};
+}
+
+/**
+ * Occurrence id = sha256(rule, source, repo, path, commit, byte span). A match about a variable adds the
+ * variable's identity: one `env` dump prints several secrets from the same span.
+ */
+export function findingId(m: Match, f: Pick<Finding, 'ruleId' | 'source' | 'repo' | 'path' | 'commit'>): string {
+  return occurrenceId([f.ruleId, f.source, f.repo, f.path, f.commit, m.start, m.end, ...(m.variable ? [m.secret] : [])]);
+}
+
+/** secretId = HMAC(key, value). For a variable a CI step prints, the value is unknown: the id keys the
+ * variable's identity (system and name) with the repository, whose secret store holds it. */
+function secretIdOf(m: Match, repo: string | undefined, key: string): string {
+  return secretId(m.variable ? `${m.secret}\0${repo ?? ''}` : m.secret, key);
+}
+
+/** The `secret` field: redacted, raw with --reveal; for a variable, its reference and how it is printed. */
+function shown(m: Match, reveal: boolean): string {
+  if (m.variable) return `${m.variable.reference} (${m.variable.how})`;
+  return reveal ? m.secret : redact(m.secret);
 }
 
 /** Matches of one chunk → occurrences with line/column, built once per chunk that has matches. */
@@ -50,10 +86,10 @@ export function occurrencesOf(chunk: Chunk, matches: Match[], rules: Map<string,
     const rule = rules.get(match.ruleId)!;
     const start = lines.position(match.start);
     const end = lines.position(match.end);
-    const text = matchText(chunk.data, match, options.reveal);
+    const text = match.variable ? commandText(chunk.data, match, matches, options.reveal) : matchText(chunk.data, match, options.reveal);
     const finding: Finding = {
-      id: occurrenceId([match.ruleId, p.source, p.repo, p.path, p.commit, match.start, match.end]),
-      secretId: secretId(match.secret, options.idKey),
+      id: findingId(match, { ruleId: match.ruleId, source: p.source, repo: p.repo ?? null, path: p.path, commit: p.commit ?? null }),
+      secretId: secretIdOf(match, p.repo, options.idKey),
       ruleId: match.ruleId,
       ruleName: rule.name,
       provider: rule.provider,
@@ -68,11 +104,11 @@ export function occurrencesOf(chunk: Chunk, matches: Match[], rules: Map<string,
       commit: p.commit ?? null,
       author: p.author ?? null,
       date: p.date ?? null,
-      secret: options.reveal ? match.secret : redact(match.secret),
+      secret: shown(match, options.reveal),
       match: text,
       decodedFrom: match.decodedFrom,
       ...(p.blobId ? { blobId: p.blobId } : {}),
-      ...variableOf(lines.lineText(match.matchStart)),
+      ...variableOf(match, lines.lineText(match.matchStart)),
     };
     return { match, finding };
   });
@@ -120,7 +156,7 @@ export function secretsOf(occurrences: Occurrence[], rules: Map<string, Rule>, o
       ruleId: rule.id,
       provider: rule.provider,
       confidence: best.match.confidence,
-      secret: options.reveal ? best.match.secret : redact(best.match.secret),
+      secret: best.match.variable ? best.match.variable.stored : options.reveal ? best.match.secret : redact(best.match.secret),
       occurrences: list.length,
       findingIds: list.map((o) => o.finding.id),
       paths: unique(list.map((o) => o.finding.path)),

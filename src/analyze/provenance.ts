@@ -1,7 +1,6 @@
-import { occurrenceId } from '../core/identity.js';
 import { ciSystemOf } from '../core/paths.js';
 import type { Finding } from '../core/types.js';
-import type { Occurrence } from './findings.js';
+import { findingId, type Occurrence } from './findings.js';
 
 /** Where a blob entered history: the fields of a commit that adds it at a path. */
 export interface Introduction {
@@ -18,11 +17,13 @@ export interface BlobPlaces {
   introduced: Map<string, Introduction[]>;
   /** blob id → working-tree paths that hold exactly that blob. */
   worktree: Map<string, string[]>;
+  /** Whether a path configures CI (its findings' source is `ci-config`). Default: by its name. */
+  isCiConfig?: (path: string) => boolean;
 }
 
 function withProvenance(o: Occurrence, patch: Partial<Finding>): Occurrence {
   const f = { ...o.finding, ...patch };
-  f.id = occurrenceId([f.ruleId, f.source, f.repo, f.path, f.commit, o.match.start, o.match.end]);
+  f.id = findingId(o.match, f);
   return { match: o.match, finding: f };
 }
 
@@ -56,7 +57,8 @@ export function placeGitOccurrences(occurrences: Occurrence[], places: BlobPlace
       out.push(o);
     }
     for (const path of places.worktree.get(blob) ?? []) {
-      out.push(withProvenance(o, { source: ciSystemOf(path) ? 'ci-config' : 'file', path, commit: null, author: null, date: null }));
+      const ci = places.isCiConfig ? places.isCiConfig(path) : ciSystemOf(path) !== null;
+      out.push(withProvenance(o, { source: ci ? 'ci-config' : 'file', path, commit: null, author: null, date: null }));
     }
   }
   return out;

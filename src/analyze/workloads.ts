@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Document, Node as YamlNode, Pair, YAMLMap } from 'yaml';
-import { ciSystemOf } from '../core/paths.js';
+import type { CiPipeline } from '../ci/model.js';
+import type { CiSystem } from '../core/paths.js';
 import type { Finding, Secret } from '../core/types.js';
 
 /** The fixed vocabulary of workload kinds. */
@@ -8,6 +9,10 @@ export type WorkloadKind =
   | 'github-actions-job'
   | 'gitlab-ci-job'
   | 'circleci-job'
+  | 'azure-pipelines-job'
+  | 'bitbucket-pipeline'
+  | 'travis-job'
+  | 'jenkins-stage'
   | 'k8s-deployment'
   | 'k8s-statefulset'
   | 'k8s-daemonset'
@@ -34,8 +39,6 @@ export interface WorkloadSpan {
   workload: Workload;
   startLine: number;
   endLine: number;
-  /** For a CI step inside a job: its `name`, or `step N` (from 1). */
-  step?: string;
 }
 
 /** What joins a secret to workloads across files, collected over the whole scan. */
@@ -55,11 +58,9 @@ export function emptyWorkloadIndex(): WorkloadIndex {
   return { secrets: [], references: new Map(), variableReads: new Map(), jobs: new Map() };
 }
 
-/** Records a CI job under its key and its `name:` (when literal), once per job and file. */
-function recordJob(index: WorkloadIndex, workload: Workload, jobValue: unknown): void {
-  const named = mapPairs(jobValue).find((p) => keyOf(p) === 'name');
-  const display = (named?.value as { value?: unknown } | null)?.value;
-  const names = [workload.name, ...(typeof display === 'string' && !display.includes('${{') ? [display] : [])];
+/** Records a CI job under its key and its display name (when literal), once per job and file. */
+function recordJob(index: WorkloadIndex, workload: Workload, display: string | undefined): void {
+  const names = [workload.name, ...(display !== undefined && !display.includes('${{') ? [display] : [])];
   for (const name of new Set(names)) {
     const list = index.jobs.get(name) ?? [];
     if (!list.some((w) => w.kind === workload.kind && w.name === workload.name && w.path === workload.path)) list.push(workload);
@@ -81,11 +82,6 @@ function recordReads(text: string, s: WorkloadSpan, index: WorkloadIndex): void 
   }
 }
 
-/** CI configs are parsed even without findings: their jobs may read a variable that holds a secret. */
-export function isCiConfig(path: string): boolean {
-  return ciSystemOf(path) !== null;
-}
-
 /** The variable a line assigns: `export FOO=`, `FOO:`, `"FOO":` — the name a CI job would read. */
 export function assignedVariable(line: string): string | null {
   const m = /^\s*(?:-\s+)?(?:export\s+)?["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*[:=]/.exec(line);
@@ -103,9 +99,6 @@ const K8S_KINDS: Record<string, WorkloadKind> = {
   Job: 'k8s-job',
   Pod: 'k8s-pod',
 };
-
-/** Top-level keys of .gitlab-ci.yml that are not jobs. */
-const GITLAB_RESERVED = new Set(['stages', 'variables', 'include', 'default', 'workflow', 'image', 'services', 'before_script', 'after_script', 'cache', 'pages']);
 
 function lineOf(text: string, offset: number): number {
   let n = 1;
@@ -163,54 +156,50 @@ function secretRefs(value: unknown, out: Set<string>): void {
   }
 }
 
+const CI_KINDS: Record<CiSystem, WorkloadKind> = {
+  'github-actions': 'github-actions-job',
+  'gitlab-ci': 'gitlab-ci-job',
+  circleci: 'circleci-job',
+  'azure-pipelines': 'azure-pipelines-job',
+  'bitbucket-pipelines': 'bitbucket-pipeline',
+  travis: 'travis-job',
+  jenkins: 'jenkins-stage',
+};
+
+/**
+ * A CI configuration's jobs (not templates, nor the steps of a composite action, which run in their
+ * caller's job), each reading the variables its lines name; a top-level variable block (GitHub's
+ * workflow `env:`, GitLab's global `variables:`) reaches every job.
+ */
+function ciWorkloads(path: string, text: string, ci: CiPipeline, index: WorkloadIndex): WorkloadSpan[] {
+  const kind = CI_KINDS[ci.system];
+  const jobs = ci.jobs.filter((j): j is typeof j & { name: string } => j.name !== null && !j.template);
+  const out: WorkloadSpan[] = [];
+  for (const j of jobs) {
+    const span = { workload: { kind, name: j.name, path, via: 'literal' }, startLine: j.startLine, endLine: j.endLine };
+    out.push(span);
+    recordReads(text, span, index);
+    recordJob(index, span.workload, j.displayName);
+  }
+  for (const g of ci.globalBlocks) {
+    for (const j of jobs) out.push({ workload: { kind, name: j.name, path, via: g.label }, startLine: g.startLine, endLine: g.endLine });
+  }
+  return out;
+}
+
 /**
  * The workloads a file defines, with the lines each covers, parsed with a real YAML parser (HCL and
- * Dockerfiles by their block syntax). A secret on a line inside a workload's span is used by it.
- * Kubernetes Secrets and the references to them go into `k8s`, to be joined across files.
+ * Dockerfiles by their block syntax; a CI configuration's from its parsed pipeline, `ci`). A secret on a
+ * line inside a workload's span is used by it. Kubernetes Secrets and the references to them go into `k8s`, to be joined across files.
  */
-export function workloadsIn(path: string, text: string, k8s: WorkloadIndex): WorkloadSpan[] {
+export function workloadsIn(path: string, text: string, k8s: WorkloadIndex, ci: CiPipeline | null = null): WorkloadSpan[] {
   const out: WorkloadSpan[] = [];
   const push = (s: WorkloadSpan | null): void => {
     if (s) out.push(s);
   };
   const base = path.split('/').pop() ?? path;
-  if (/^\.github\/workflows\/[^/]+\.ya?ml$/.test(path) || /(?:^|\/)\.circleci\/config\.ya?ml$/.test(path)) {
-    const kind: WorkloadKind = path.startsWith('.github/') ? 'github-actions-job' : 'circleci-job';
-    for (const doc of docs(text)) {
-      const top = mapPairs(doc.contents);
-      const jobs = top.find((p) => keyOf(p) === 'jobs');
-      const jobPairs = mapPairs(jobs?.value);
-      for (const j of jobPairs) {
-        const sp = span(text, j, { kind, name: keyOf(j), path, via: 'literal' });
-        push(sp);
-        if (sp) recordReads(text, sp, k8s);
-        recordJob(k8s, { kind, name: keyOf(j), path, via: 'literal' }, j.value);
-        const steps = (mapPairs(j.value).find((p) => keyOf(p) === 'steps')?.value as { items?: YamlNode[] } | undefined)?.items ?? [];
-        steps.forEach((step, i) => {
-          const range = step.range;
-          if (!range) return;
-          const named = mapPairs(step).find((p) => keyOf(p) === 'name');
-          const label = named ? String((named.value as { value?: unknown } | null)?.value ?? `step ${i + 1}`) : `step ${i + 1}`;
-          out.push({ workload: { kind, name: keyOf(j), path, via: 'literal' }, step: label, startLine: lineOf(text, range[0]), endLine: lineOf(text, Math.max(range[0], range[2] - 1)) });
-        });
-      }
-      // Workflow-level `env:` reaches every job.
-      const env = top.find((p) => keyOf(p) === 'env');
-      if (env) for (const j of jobPairs) push(span(text, env, { kind, name: keyOf(j), path, via: 'workflow env' }));
-    }
-  } else if (/(?:^|\/)\.gitlab-ci\.ya?ml$/.test(path)) {
-    for (const doc of docs(text)) {
-      const top = mapPairs(doc.contents);
-      const jobs = top.filter((p) => !GITLAB_RESERVED.has(keyOf(p)) && !keyOf(p).startsWith('.') && mapPairs(p.value).length > 0);
-      for (const j of jobs) {
-        const sp = span(text, j, { kind: 'gitlab-ci-job', name: keyOf(j), path, via: 'literal' });
-        push(sp);
-        if (sp) recordReads(text, sp, k8s);
-        recordJob(k8s, { kind: 'gitlab-ci-job', name: keyOf(j), path, via: 'literal' }, null);
-      }
-      const vars = top.find((p) => keyOf(p) === 'variables');
-      if (vars) for (const j of jobs) push(span(text, vars, { kind: 'gitlab-ci-job', name: keyOf(j), path, via: 'global variables' }));
-    }
+  if (ci) {
+    out.push(...ciWorkloads(path, text, ci, k8s));
   } else if (/(?:^|\/)(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml$/.test(path)) {
     for (const doc of docs(text)) {
       const services = mapPairs(mapPairs(doc.contents).find((p) => keyOf(p) === 'services')?.value);

@@ -61,6 +61,14 @@ export interface Revocation {
 export interface RuleExample {
   input: string;
   secret: string;
+  /** The path the input is scanned at. Structural rules need it: a CI system is recognised by path. */
+  path?: string;
+}
+
+/** Input a rule must not match; `path` as in RuleExample. In YAML, a plain string when it needs no path. */
+export interface NegativeExample {
+  input: string;
+  path?: string;
 }
 
 /** A detection rule, as loaded from `rules/*.yaml`. See rules/README.md for each field's contract. */
@@ -69,8 +77,12 @@ export interface Rule {
   id: string;
   name: string;
   provider: string;
-  /** RE2 syntax. */
+  /** RE2 syntax. Empty for a structural rule (`detector`). */
   pattern: string;
+  /** A structural detector (src/detect/ci-pipeline.ts) instead of a pattern: the rule finds what a regex
+   * cannot, such as a pipeline step that echoes a secret variable. Such a rule has no pattern or keywords;
+   * its examples are whole files, each with the path it is scanned at. */
+  detector?: string;
   /** Capture group holding the secret: index or name. 0 = the whole match. */
   secretGroup: number | string;
   /** Literals (matched case-insensitively) of which at least one occurs in every match: the prefilter. */
@@ -89,7 +101,7 @@ export interface Rule {
    * credentials in URLs): a cheap check that spares the full pattern most hits of a common keyword. */
   requires: string[];
   examples: RuleExample[];
-  negativeExamples: string[];
+  negativeExamples: NegativeExample[];
   references: string[];
   revocation: Revocation;
   /** File the rule was loaded from, for error messages. */
@@ -111,6 +123,25 @@ export interface Match {
   confidence: Confidence;
   /** Decoding steps that revealed the secret, outermost first (`base64`, `percent`, `hex`). */
   decodedFrom: string[];
+  /** Set when the secret is a literal in a CI variable block: the block (`env`, `variables`,
+   * `environment`, `env.global`, `export`, ...). The pipeline holds the value where a reference to the CI
+   * secret store belongs. */
+  ciBlock?: string;
+  /** Set when the match is about a variable, not a value in the text: a CI step that prints a
+   * secret-bearing variable. `secret` then holds the variable's identity (`ci-variable:<system>:<name>`),
+   * which the secretId keys together with the repository; reports show `reference`, not a redacted value:
+   * a name is not secret. */
+  variable?: {
+    /** The variable as the step reads it: `$DEPLOY_TOKEN`, `${{ secrets.NPM_TOKEN }}`, `all CI/CD variables`. */
+    reference: string;
+    /** What the secret is called where it is kept, the same for every step that prints it:
+     * `secrets.NPM_TOKEN` (a GitHub secret, also through an `env:` binding), `$DEPLOY_TOKEN`. */
+    stored: string;
+    /** The bare name (`NPM_TOKEN`), to join with the jobs that read it; absent for a dump of every variable. */
+    name?: string;
+    /** How the step prints it: `echo`, `set -x at line N`, `printenv`, `env`. */
+    how: string;
+  };
 }
 
 /** A position in text: lines from 1, columns from 1 in UTF-16 code units (SARIF's default column kind). */
@@ -147,9 +178,12 @@ export interface Finding {
   blobId?: string;
   /** For a finding in a CI configuration: the system, the workflow file, and the job and step holding it.
    * For a finding in a CI log: the system, the log file or run-log archive (`workflow`), and the job and
-   * step that printed it. */
-  ci?: { system: string; workflow: string; job: string | null; step: string | null };
-  /** The variable the value is assigned to on its line (`FOO=...`, `FOO: ...`), which CI jobs may read. */
+   * step that printed it. `block` is set when the value is a literal in a pipeline variable block (`env`,
+   * `variables`, `environment`, `env.global`, `export`): hard-coded where the CI secret store belongs,
+   * whichever rule names it. */
+  ci?: { system: string; workflow: string; job: string | null; step: string | null; block?: string };
+  /** The variable the value is assigned to on its line (`FOO=...`, `FOO: ...`), which CI jobs may read;
+   * for a `ci.secret-echoed` finding, the variable the step prints. */
   variable?: string;
   /** Workloads that use the value where it stands: the CI job, Kubernetes workload, compose service,
    * Terraform resource or image whose definition holds it. */

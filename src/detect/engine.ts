@@ -1,6 +1,10 @@
+import type { CiPipeline } from '../ci/model.js';
+import { parseCiConfig } from '../ci/parse.js';
+import { ciSystemOf, type CiSystem } from '../core/paths.js';
 import type { Match, Rule } from '../core/types.js';
 import type { CompiledRule, RuleSet } from '../rules/compile.js';
 import { CHECKSUMS } from './checksums.js';
+import { pipelineMatches } from './ci-pipeline.js';
 import { findEncodedSegments } from './decode.js';
 import { shannonEntropy } from './entropy.js';
 import { genericValueReason, isDocPath, isLockfile, isTestPath, lineHasAllowMarker, lineNamesExampleDomain, placeholderReason } from './filters.js';
@@ -17,6 +21,11 @@ export interface DetectOptions {
   inlineAllow?: boolean;
   /** Called for every candidate a post-filter drops, with the reason. For `rules check` and debugging. */
   onReject?: (ruleId: string, reason: string) => void;
+  /** The chunk's CI configuration, parsed (null: none, or it could not be parsed). Undefined: parsed here
+   * when `ciSystem`, or else `path`, names a CI system. The pipeline rules run on it. */
+  ci?: CiPipeline | null;
+  /** The CI system of a file whose path does not say (a file `.gitlab-ci.yml` includes). */
+  ciSystem?: CiSystem | null;
 }
 
 /** Bytes before a keyword hit where a match may start: a variable name, a URL scheme, `Server=...;`. */
@@ -30,11 +39,27 @@ const WINDOW_BEFORE = 160;
 export function detect(data: Buffer, ruleSet: RuleSet, options: DetectOptions = {}): Match[] {
   const budget = { bytes: options.maxDecodeBytes ?? 1024 * 1024 };
   const found = detectAt(data, ruleSet, options, options.maxDecodeDepth ?? 2, budget);
-  const kept = options.inlineAllow === false ? found : found.filter((m) => !lineHasAllowMarker(data, m.matchStart));
+  const resolved = resolveOverlaps(screen(found, data, ruleSet, options), (id) => ruleSet.byId.get(id));
+  const ci = ciOf(data, options);
+  if (!ci) return resolved;
+  // Pipeline rules see every match of the file: a value a rule found in an `env:` block is marked (or, for
+  // a generic rule, renamed) rather than reported twice. Their own matches pass the same screen.
+  return screen(pipelineMatches(data, data.toString('utf8'), ci, resolved, ruleSet), data, ruleSet, options);
+}
+
+/** The inline allowlist (`sprawl:allow` on the line), and low confidence for generic rules in test code. */
+function screen(matches: Match[], data: Buffer, ruleSet: RuleSet, options: DetectOptions): Match[] {
+  const kept = options.inlineAllow === false ? matches : matches.filter((m) => !lineHasAllowMarker(data, m.matchStart));
   if (options.path !== undefined && isTestPath(options.path)) {
     for (const m of kept) if (ruleSet.byId.get(m.ruleId)?.generic) m.confidence = 'low';
   }
-  return resolveOverlaps(kept, (id) => ruleSet.byId.get(id));
+  return kept;
+}
+
+function ciOf(data: Buffer, options: DetectOptions): CiPipeline | null {
+  if (options.ci !== undefined) return options.ci;
+  const system = options.ciSystem ?? (options.path !== undefined ? ciSystemOf(options.path) : null);
+  return system ? parseCiConfig(system, data.toString('utf8')).pipeline : null;
 }
 
 function detectAt(data: Buffer, rs: RuleSet, options: DetectOptions, depth: number, budget: { bytes: number }): Match[] {

@@ -1,17 +1,16 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '../config.js';
-import { detect } from '../detect/engine.js';
 import { changeChunks, commitChanges, resolveRange, resolveSince, stagedChanges, type Change } from '../sources/git/changes.js';
 import { git, topLevel } from '../sources/git/repo.js';
 import type { ScanRun } from './run.js';
 
 /** Only secrets a change adds count: a value the replaced blob already held is not new. */
 async function scanChanges(run: ScanRun, repo: string, changes: AsyncIterable<Change> | Change[]): Promise<void> {
-  for await (const { chunk, old } of changeChunks(repo, changes, run.ctx, run.maxFileSize)) {
-    if (!chunk) continue;
-    const opts = { ...run.detectOptions, path: chunk.provenance.path };
-    const before = old ? new Set(detect(old, run.ruleSet, opts).map((m) => m.secret)) : null;
-    run.keep(chunk, detect(chunk.data, run.ruleSet, opts).filter((m) => !before?.has(m.secret)));
+  for await (const { chunk: raw, old } of changeChunks(repo, changes, run.ctx, run.maxFileSize)) {
+    if (!raw) continue;
+    const { chunk, matches, ci } = run.inspect(raw);
+    const before = old ? new Set(run.inspect({ data: old, provenance: raw.provenance }, false).matches.map((m) => m.secret)) : null;
+    run.keep(chunk, matches.filter((m) => !before?.has(m.secret)), undefined, ci);
   }
 }
 

@@ -59,7 +59,7 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
     else covered.set(oid, [path]);
   }
   const inWorktree = repo.bare ? [] : await scanWorktree(run, target, name, (p) => scanned.has(tracked.get(p) ?? ''));
-  const places: BlobPlaces = { introduced: new Map(), worktree: covered };
+  const places: BlobPlaces = { introduced: new Map(), worktree: covered, isCiConfig: (p) => run.ci.systemOf(p) !== null };
   if (!treeOnly) {
     const blobs = new Set(inHistory.map((o) => o.finding.blobId!));
     const log = await blobHistories(repo.root, blobs, options.refs && options.refs.length > 0 ? options.refs : ['--all']);

@@ -13,9 +13,10 @@ import { DEFAULT_MAX_FILE_SIZE } from '../sources/files.js';
 import type { ScanOptions } from '../scan.js';
 import type { RepoHead } from '../analyze/lifecycle.js';
 import type { CodeOwners } from '../analyze/owners.js';
-import { emptyWorkloadIndex, isCiConfig, workloadsIn, type WorkloadIndex, type WorkloadSpan } from '../analyze/workloads.js';
-import { ciSystemOf } from '../core/paths.js';
+import { emptyWorkloadIndex, workloadsIn, type WorkloadIndex, type WorkloadSpan } from '../analyze/workloads.js';
 import { logCi } from '../analyze/log-jobs.js';
+import { placeOf, type CiPipeline } from '../ci/model.js';
+import { ciFiles, parseChunk, type CiFiles } from './ci.js';
 
 /** What every kind of target shares during one scan: rules, filters, counters, and what was found. */
 export interface ScanRun {
@@ -37,8 +38,16 @@ export interface ScanRun {
   /** Kubernetes Secrets and the workloads that reference them, across every manifest scanned. */
   k8s: WorkloadIndex;
   suppressed: number;
+  /** Which files configure CI (by name, or included by `.gitlab-ci.yml`). */
+  ci: CiFiles;
+  /**
+   * Detects in one chunk. A CI configuration is parsed once, for the pipeline rules and for the workloads
+   * (`ci`), and a file GitLab CI includes is marked `ci-config` like the file including it. `warn: false`
+   * for content that is only compared against (a staged file's previous version).
+   */
+  inspect(chunk: Chunk, warn?: boolean): { chunk: Chunk; matches: Match[]; ci: CiPipeline | null };
   /** Filters a chunk's matches through the allowlists and baseline and records the rest as occurrences. */
-  keep(chunk: Chunk, matches: Match[], into?: Occurrence[]): void;
+  keep(chunk: Chunk, matches: Match[], into?: Occurrence[], ci?: CiPipeline | null): void;
 }
 
 /** The enabled rules and their compiled set. */
@@ -88,18 +97,29 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
     codeowners: new Map(),
     k8s: emptyWorkloadIndex(),
     suppressed: 0,
-    keep(chunk, matches, into = run.occurrences) {
-      const allowed = matches.filter((m) => !allowRegexes.some((re) => re.test(m.secret)));
-      const spans = workloadSpans(chunk, allowed.length > 0, run.k8s);
+    ci: ciFiles(),
+    inspect(chunk, warn = true) {
+      const { source } = chunk.provenance;
+      // Test-path and documentation heuristics judge source files; a log's path (a job named `test`) says nothing of its values.
+      const path = source === 'log' ? undefined : chunk.provenance.path;
+      const system = path === undefined ? null : run.ci.systemOf(path);
+      if (!system) return { chunk, matches: detect(chunk.data, ruleSet, { ...run.detectOptions, path, ci: null }), ci: null };
+      const marked = source === 'file' ? { ...chunk, provenance: { ...chunk.provenance, source: 'ci-config' as const } } : chunk;
+      const ci = parseChunk(chunk, system, run.ctx, warn);
+      return { chunk: marked, matches: detect(chunk.data, ruleSet, { ...run.detectOptions, path, ci }), ci };
+    },
+    keep(chunk, matches, into = run.occurrences, ci = null) {
+      // The allowlist's regexes match values; a finding about a variable is matched by its name.
+      const allowed = matches.filter((m) => !allowRegexes.some((re) => re.test(m.variable ? m.variable.reference : m.secret)));
+      const spans = workloadSpans(chunk, allowed.length > 0, run.k8s, ci);
       for (const o of occurrencesOf(chunk, allowed, ruleSet.byId, findingOptions)) {
-        const around = spans.filter((s) => o.finding.line >= s.startLine && o.finding.line <= s.endLine);
-        const used = around.filter((s) => s.step === undefined).map((s) => s.workload);
+        const used = spans.filter((s) => o.finding.line >= s.startLine && o.finding.line <= s.endLine).map((s) => s.workload);
         if (used.length > 0) o.finding.workloads = used;
-        const system = ciSystemOf(o.finding.path);
+        const system = chunk.provenance.log ? null : run.ci.systemOf(o.finding.path);
         if (chunk.provenance.log) o.finding.ci = logCi(o.finding.path, chunk.provenance.log, o.match.start);
         else if (system) {
-          const job = used.find((w) => w.kind.endsWith('-job') && w.via === 'literal') ?? used.find((w) => w.kind.endsWith('-job'));
-          o.finding.ci = { system, workflow: o.finding.path, job: job?.name ?? null, step: around.find((s) => s.step !== undefined)?.step ?? null };
+          const place = ci ? placeOf(ci, o.finding.line) : { job: null, step: null };
+          o.finding.ci = { system, workflow: o.finding.path, ...place, ...(o.match.ciBlock ? { block: o.match.ciBlock } : {}) };
         }
         if (allowIds.has(o.finding.secretId) || options.baseline?.has(o.finding.secretId)) run.suppressed++;
         else into.push(o);
@@ -114,14 +134,16 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
 const WORKLOAD_FILE = /\.ya?ml$|\.tf$|(?:^|\/)Dockerfile(?:\.[\w-]+)?$|\.dockerfile$/i;
 const K8S_REFERENCES = ['secretKeyRef', 'secretRef', 'secretName', 'imagePullSecrets'];
 
-function workloadSpans(chunk: Chunk, hasMatches: boolean, k8s: WorkloadIndex): WorkloadSpan[] {
+function workloadSpans(chunk: Chunk, hasMatches: boolean, k8s: WorkloadIndex, ci: CiPipeline | null): WorkloadSpan[] {
   const { path } = chunk.provenance;
   const data = chunk.data;
+  // CI configs are read even without findings: their jobs may read a variable that holds a secret.
+  if (ci) return workloadsIn(path, data.toString('utf8'), k8s, ci);
   if (!WORKLOAD_FILE.test(path) || data.length > 2 * 1024 * 1024) return [];
   if (!hasMatches) {
     // Most YAML in a history has no finding and no Secret reference: look at the bytes before decoding them.
     if (!/\.ya?ml$/i.test(path)) return [];
-    if (!isCiConfig(path) && !(data.includes('kind:') && K8S_REFERENCES.some((r) => data.includes(r)))) return [];
+    if (!(data.includes('kind:') && K8S_REFERENCES.some((r) => data.includes(r)))) return [];
   }
   return workloadsIn(path, data.toString('utf8'), k8s);
 }
@@ -129,10 +151,9 @@ function workloadSpans(chunk: Chunk, hasMatches: boolean, k8s: WorkloadIndex): W
 /** Detects in every chunk and keeps what passes the filters; returns what it kept. */
 export async function scanChunks(run: ScanRun, chunks: AsyncIterable<Chunk>): Promise<Occurrence[]> {
   const found: Occurrence[] = [];
-  for await (const chunk of chunks) {
-    // Test-path and documentation heuristics judge source files; a log's path (a job named `test`) says nothing of its values.
-    const path = chunk.provenance.source === 'log' ? undefined : chunk.provenance.path;
-    run.keep(chunk, detect(chunk.data, run.ruleSet, { ...run.detectOptions, path }), found);
+  for await (const raw of chunks) {
+    const { chunk, matches, ci } = run.inspect(raw);
+    run.keep(chunk, matches, found, ci);
   }
   return found;
 }
@@ -146,7 +167,18 @@ export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Ch
   const workers = run.options.workers ?? defaultWorkers();
   if (workers === 0 || !workersAvailable()) return scanChunks(run, chunks);
   const found: Occurrence[] = [];
-  for await (const { chunk, matches } of detectInWorkers(chunks, { workers, rules: run.rules, detect: run.detectOptions })) {
+  // CI configurations are few and small: they are matched on this thread, where their pipeline is parsed
+  // once for the pipeline rules and the workloads, and where the files `.gitlab-ci.yml` includes are known.
+  async function* others(): AsyncIterable<Chunk> {
+    for await (const chunk of chunks) {
+      if (!run.ci.systemOf(chunk.provenance.path)) yield chunk;
+      else {
+        const inspected = run.inspect(chunk);
+        run.keep(inspected.chunk, inspected.matches, found, inspected.ci);
+      }
+    }
+  }
+  for await (const { chunk, matches } of detectInWorkers(others(), { workers, rules: run.rules, detect: run.detectOptions })) {
     run.keep(chunk, matches, found);
   }
   return found;

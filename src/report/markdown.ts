@@ -1,5 +1,6 @@
 import type { Finding, Report, Secret } from '../core/types.js';
 import { summarize, type SprawlSummary } from './summary.js';
+import { ciPlace } from './text.js';
 
 /** Characters that would break a Markdown table cell. */
 function cell(s: string): string {
@@ -16,7 +17,8 @@ function occurrence(f: Finding, multiRepo: boolean): string {
   const where = `${f.repo && (multiRepo || f.source !== 'file') ? `${f.repo}:` : ''}${f.path}:${f.line}`;
   const when = f.commit ? ` — introduced in \`${f.commit.slice(0, 12)}\` by ${f.author ?? 'unknown'} on ${f.date?.slice(0, 10) ?? '?'}` : '';
   const later = (f.alsoIntroduced ?? []).map((i) => `; again at ${i.path} in \`${i.commit.slice(0, 12)}\``).join('');
-  const job = f.source === 'log' && f.ci?.job ? ` — printed by job \`${cell(f.ci.job)}\`${f.ci.step ? `, step \`${cell(f.ci.step)}\`` : ''}` : '';
+  const log = f.source === 'log' && f.ci?.job ? ` — printed by job \`${cell(f.ci.job)}\`${f.ci.step ? `, step \`${cell(f.ci.step)}\`` : ''}` : '';
+  const job = f.source !== 'log' && f.ci ? ` — ${cell(ciPlace(f.ci))}` : log;
   return `- \`${cell(where)}\` (${f.source})${when}${later}${job}`;
 }
 

@@ -91,6 +91,8 @@ function sarifResult(f: Finding, ruleIndex: number): Sarif.Result {
       ...(f.repo ? { repo: f.repo } : {}),
       ...(f.commit ? { commit: f.commit, author: f.author, date: f.date } : {}),
       ...(f.decodedFrom.length ? { decodedFrom: f.decodedFrom } : {}),
+      ...(f.ci ? { ci: f.ci } : {}),
+      ...(f.variable ? { variable: f.variable } : {}),
     },
   };
 }

@@ -43,10 +43,15 @@ function findingLines(f: Finding, paint: (c: keyof typeof CODES, s: string) => s
   const where = `${f.repo && (multiRepo || f.source !== 'file') ? f.repo + ':' : ''}${f.path}:${f.line}:${f.column}`;
   const out = [`${paint('bold', where)}  ${f.ruleName} [${f.ruleId}] ${level}`, `  secret: ${f.secret}${f.decodedFrom.length ? ` (decoded from ${f.decodedFrom.join(' → ')})` : ''}`];
   if (f.commit) out.push(`  commit: ${f.commit.slice(0, 12)} ${f.author ?? ''} ${f.date ?? ''}`.trimEnd());
-  if (f.ci?.job) out.push(`  ${f.source === 'log' ? 'printed by' : 'in'}: ${f.ci.system} job ${f.ci.job}${f.ci.step ? `, step ${f.ci.step}` : ''}`);
+  if (f.ci && (f.ci.job || f.ci.block)) out.push(`  ${f.source === 'log' ? 'printed by' : 'in'}: ${ciPlace(f.ci)}`);
   for (const w of f.workloads ?? []) out.push(`  workload: ${w.kind} ${w.name} (${w.path}${w.via === 'literal' ? '' : `, ${w.via}`})`);
   out.push(paint('dim', `  match:  ${f.match.replace(/\s+/g, ' ').slice(0, 160)}`));
   return out;
+}
+
+/** `github-actions job deploy, step Push image, hard-coded in env`: where in a pipeline a finding stands. */
+export function ciPlace(ci: NonNullable<Finding['ci']>): string {
+  return `${ci.system}${ci.job !== null ? ` job ${ci.job}` : ''}${ci.step !== null ? `, step ${ci.step}` : ''}${ci.block ? `, hard-coded in ${ci.block}` : ''}`;
 }
 
 function formatBytes(n: number): string {

@@ -34,6 +34,9 @@ export interface RuleSet {
   rulesByKeyword: number[][];
   /** keyword index → whether it is a context word after which encoded blobs stand (opens a decode window). */
   decodeContext: boolean[];
+  /** Rules with a structural detector instead of a pattern (rules/ci-pipeline.yaml): run on CI configs. */
+  structural: Rule[];
+  /** Every rule of the set, pattern and structural. */
   byId: Map<string, Rule>;
 }
 
@@ -103,6 +106,7 @@ export function compileRuleSet(rules: Rule[], lazy: (rule: Rule) => boolean = ()
   const compiled: CompiledRule[] = [];
   const problems: RuleProblem[] = [];
   for (const rule of rules) {
+    if (rule.detector) continue;
     if (lazy(rule)) {
       compiled.push(lazyRule(rule));
       continue;
@@ -111,10 +115,10 @@ export function compileRuleSet(rules: Rule[], lazy: (rule: Rule) => boolean = ()
     if (c) compiled.push(c);
     if (problem) problems.push(problem);
   }
-  return { ruleSet: buildRuleSet(compiled), problems };
+  return { ruleSet: buildRuleSet(compiled, rules.filter((r) => r.detector)), problems };
 }
 
-export function buildRuleSet(compiled: CompiledRule[]): RuleSet {
+export function buildRuleSet(compiled: CompiledRule[], structural: Rule[] = []): RuleSet {
   const keywordIndex = new Map<string, number>();
   const direct: number[][] = [];
   compiled.forEach((c, ruleIdx) => {
@@ -162,8 +166,8 @@ export function buildRuleSet(compiled: CompiledRule[]): RuleSet {
     if (list) list.push(i);
     else keywordsBySuffix.set(key, [i]);
   }
-  const byId = new Map(compiled.map((c) => [c.rule.id, c.rule]));
+  const byId = new Map([...compiled.map((c) => c.rule), ...structural].map((r) => [r.id, r]));
   const decodeContext = keywords.map((k) => DECODE_CONTEXT.includes(k));
   const keywordBytes = keywords.map((k) => Buffer.from(k, 'latin1'));
-  return { rules: compiled, keywords, keywordBytes, keywordsBySuffix, locator, rulesByKeyword, decodeContext, byId };
+  return { rules: compiled, keywords, keywordBytes, keywordsBySuffix, locator, rulesByKeyword, decodeContext, structural, byId };
 }

@@ -1,4 +1,5 @@
-import type { Confidence, Criticality, Rule, RuleExample } from '../core/types.js';
+import type { Confidence, Criticality, NegativeExample, Rule, RuleExample } from '../core/types.js';
+import { DETECTORS } from '../detect/ci-pipeline.js';
 
 /** Ids are lowercase, namespaced by provider: `provider.name`, with `-` or `_` inside parts. */
 export const RULE_ID = /^[a-z0-9]+(?:[-_][a-z0-9]+)*(?:\.[a-z0-9]+(?:[-_][a-z0-9]+)*)+$/;
@@ -42,12 +43,47 @@ function examples(raw: Raw, problems: string[]): RuleExample[] {
   const out: RuleExample[] = [];
   for (const e of v) {
     if (e && typeof e === 'object' && typeof (e as Raw).input === 'string' && typeof (e as Raw).secret === 'string') {
-      out.push({ input: (e as Raw).input as string, secret: (e as Raw).secret as string });
+      const path = (e as Raw).path;
+      out.push({ input: (e as Raw).input as string, secret: (e as Raw).secret as string, ...(typeof path === 'string' ? { path } : {}) });
     } else {
       problems.push(`each example must be {input: string, secret: string}`);
     }
   }
   return out;
+}
+
+/** Negative examples: strings, or `{input, path}` for a structural rule. */
+function negatives(raw: Raw, problems: string[]): NegativeExample[] {
+  const v = raw.negativeExamples;
+  if (!Array.isArray(v)) {
+    problems.push(`'negativeExamples' must be a list`);
+    return [];
+  }
+  const out: NegativeExample[] = [];
+  for (const e of v) {
+    if (typeof e === 'string') out.push({ input: e });
+    else if (e && typeof e === 'object' && typeof (e as Raw).input === 'string' && typeof (e as Raw).path === 'string') out.push({ input: (e as Raw).input as string, path: (e as Raw).path as string });
+    else problems.push(`each negative example must be a string or {input: string, path: string}`);
+  }
+  return out;
+}
+
+/** A structural rule has a detector in place of a pattern, and every example says where it is scanned. */
+function structural(r: Raw, problems: string[]): string | undefined {
+  const d = r.detector;
+  if (d === undefined) return undefined;
+  if (typeof d !== 'string' || !(DETECTORS as readonly string[]).includes(d)) {
+    problems.push(`detector must be one of ${DETECTORS.join(', ')}`);
+    return undefined;
+  }
+  for (const k of ['pattern', 'keywords', 'secretGroup', 'maxLength', 'requires', 'checksum']) {
+    if (r[k] !== undefined) problems.push(`'${k}' has no meaning for a rule with a detector`);
+  }
+  const all = [...(Array.isArray(r.examples) ? r.examples : []), ...(Array.isArray(r.negativeExamples) ? r.negativeExamples : [])];
+  if (all.some((e) => !e || typeof e !== 'object' || typeof (e as Raw).path !== 'string')) {
+    problems.push(`every example and negative example of a rule with a detector needs a 'path' (the CI system is recognised by it)`);
+  }
+  return d;
 }
 
 /**
@@ -74,8 +110,9 @@ export function parseRule(raw: unknown, file: string): { rule?: Rule; problems: 
   if (typeof minEntropy !== 'number' || minEntropy < 0 || minEntropy > 8) problems.push(`'minEntropy' must be a number from 0 to 8`);
   const maxLength = r.maxLength ?? DEFAULT_MAX_LENGTH;
   if (typeof maxLength !== 'number' || maxLength < 8 || maxLength > 65536) problems.push(`'maxLength' must be a number from 8 to 65536`);
-  const keywords = strList(r, 'keywords', problems);
-  if (keywords.length === 0) problems.push(`'keywords' must list at least one literal that occurs in every match`);
+  const detector = structural(r, problems);
+  const keywords = detector ? [] : strList(r, 'keywords', problems);
+  if (!detector && keywords.length === 0) problems.push(`'keywords' must list at least one literal that occurs in every match`);
   for (const k of keywords) if (k.length < 3) problems.push(`keyword '${k}' is shorter than 3 characters: too common to prefilter on`);
   const references = strList(r, 'references', problems);
   if (references.length === 0) problems.push(`'references' must cite where the token format is documented`);
@@ -95,7 +132,8 @@ export function parseRule(raw: unknown, file: string): { rule?: Rule; problems: 
     id,
     name: str(r, 'name', problems),
     provider,
-    pattern: str(r, 'pattern', problems),
+    pattern: detector ? '' : str(r, 'pattern', problems),
+    ...(detector ? { detector } : {}),
     secretGroup: secretGroup as number | string,
     keywords,
     minEntropy: minEntropy as number,
@@ -106,14 +144,14 @@ export function parseRule(raw: unknown, file: string): { rule?: Rule; problems: 
     maxLength: maxLength as number,
     requires: strList(r, 'requires', problems, false),
     examples: examples(r, problems),
-    negativeExamples: strList(r, 'negativeExamples', problems),
+    negativeExamples: negatives(r, problems),
     references,
     revocation,
     file,
   };
   const known = new Set([
     'id', 'name', 'provider', 'pattern', 'secretGroup', 'keywords', 'minEntropy', 'confidence', 'criticality',
-    'checksum', 'generic', 'maxLength', 'requires', 'examples', 'negativeExamples', 'references', 'revocation',
+    'checksum', 'generic', 'maxLength', 'requires', 'examples', 'negativeExamples', 'references', 'revocation', 'detector',
   ]);
   for (const k of Object.keys(r)) if (!known.has(k)) problems.push(`unknown field '${k}'`);
   if (problems.length > 0) return { problems: problems.map((message) => ({ file, ruleId: id || '?', message })) };

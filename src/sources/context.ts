@@ -28,7 +28,9 @@ export type SkipReason =
   | 'archive-bomb'
   | 'archive-depth'
   /** Values a CI runner masked in a log (`***`, `[MASKED]`): not reported, counted. */
-  | 'masked-in-log';
+  | 'masked-in-log'
+  /** A CI configuration that is not valid YAML: its bytes are scanned, its jobs and steps are not known. */
+  | 'ci-config-invalid';
 
 export interface CollectedContext extends SourceContext {
   warnings: string[];
