@@ -153,6 +153,19 @@ describe('detection in worker threads', () => {
   });
 });
 
+describe('detection in worker threads, from the library', () => {
+  it('starts its workers when the caller runs as `node --input-type=module -e` (options a worker cannot take)', () => {
+    const r = makeRepo();
+    r.commit('add', { 'svc.env': `TOKEN=${tok('eval')}\n` }, '2024-01-01T00:00:00Z');
+    r.commit('rm', { 'svc.env': null }, '2024-01-02T00:00:00Z');
+    const lib = join(CLI, '../../scan.js');
+    const code = `import { scan } from ${JSON.stringify(lib)}; const r = await scan({ targets: [${JSON.stringify(r.dir)}], workers: 1 }); console.log(r.findings.length);`;
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+    expect(out.stderr).toBe('');
+    expect(out.stdout.trim()).toBe('1');
+  });
+});
+
 describe('incremental scans', () => {
   const build = () => {
     const r = makeRepo();
