@@ -65,7 +65,7 @@ export interface ScanOptions {
   range?: string;
   /** Scan only what commits after a date or a commit introduced (scheduled scans). */
   since?: string;
-  /** Worker threads that match git history while this thread reads it. Default: cores − 1 (1 to 4); 0 = none. */
+  /** Worker threads that match git history while this thread reads it. Default: cores − 2 (at most 4) on 4 or more cores, else 0 (inline). */
   workers?: number;
   /**
    * The repository's name in findings (`repo`), owners and lifecycle, e.g. `acme/api`. Default: the name of

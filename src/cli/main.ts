@@ -41,7 +41,7 @@ program
   .option('--staged', 'scan what is staged (pre-commit): new secrets in the index against HEAD')
   .option('--range <A..B>', 'scan what the commits in A..B introduced (pull requests, pre-push)')
   .option('--since <date|rev>', 'scan what commits after a date or commit introduced')
-  .option('--workers <n>', 'threads matching git history while it is read (default: cores - 1, 1 to 4; 0 = none)')
+  .option('--workers <n>', 'threads matching git history while it is read (default: cores - 2, at most 4, on 4+ cores; else 0)')
   .option('--inventory <file>', 'record the scan in this SQLite inventory (created if missing)')
   .option('--fail-on-new', 'with --inventory: exit 1 only for secrets new or reopened in this scan')
   .action(async (paths: string[], flags: ScanFlags) => {

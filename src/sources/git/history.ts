@@ -58,6 +58,10 @@ export async function* historyChunks(repo: string, ctx: SourceContext, options: 
     ctx.scannedBlob(obj.data.length);
     options.scanned?.add(obj.oid);
     yield { data: obj.data, provenance: { source: 'git', repo: repoName, path, blobId: obj.oid } };
+    // Let the event loop read git's pipe while the next blob is matched. Buffered objects otherwise resolve
+    // as microtasks without ever reaching the poll phase, the 64 KiB pipe stays full, and git waits on
+    // every blob the engine matches: reading and matching ran one after the other (2.1x cat-file's time).
+    await new Promise<void>((r) => setImmediate(r));
   }
 }
 
