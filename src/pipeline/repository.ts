@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { placeGitOccurrences, type BlobPlaces } from '../analyze/provenance.js';
 import { fileChunks } from '../sources/files.js';
 import { historyChunks } from '../sources/git/history.js';
-import { blobHistories, type BlobHistory } from '../sources/git/introductions.js';
+import { spoolBlobLog, type BlobHistory } from '../sources/git/introductions.js';
 import { readFile } from 'node:fs/promises';
 import { CODEOWNERS_PATHS, parseCodeOwners } from '../analyze/owners.js';
 import { gitMaybe, topLevel } from '../sources/git/repo.js';
@@ -49,7 +49,12 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
   const scanned = new Set<string>();
   // Listed while the history streams: it needs only the index and a stat of each file (or a bare repository's HEAD tree).
   const trackedLater = repo.bare ? treeBlobs(repo.root) : unmodifiedTracked(repo.root);
-  const inHistory = await scanChunksInWorkers(run, historyChunks(repo.root, ctx, { refs, maxFileSize: run.maxFileSize, scanned, repoName: name }));
+  // The provenance log runs beside the scan too: git writes it to a file, read once the findings are known.
+  const provenance = treeOnly ? null : spoolBlobLog(repo.root, options.refs && options.refs.length > 0 ? options.refs : ['--all']);
+  const inHistory = await scanChunksInWorkers(run, historyChunks(repo.root, ctx, { refs, maxFileSize: run.maxFileSize, scanned, repoName: name })).catch((e: unknown) => {
+    provenance?.discard();
+    throw e;
+  });
   const tracked = await trackedLater;
   const covered = new Map<string, string[]>();
   for (const [path, oid] of tracked) {
@@ -60,9 +65,9 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
   }
   const inWorktree = repo.bare ? [] : await scanWorktree(run, target, name, (p) => scanned.has(tracked.get(p) ?? ''));
   const places: BlobPlaces = { introduced: new Map(), worktree: covered, isCiConfig: (p) => run.ci.systemOf(p) !== null };
-  if (!treeOnly) {
+  if (provenance) {
     const blobs = new Set(inHistory.map((o) => o.finding.blobId!));
-    const log = await blobHistories(repo.root, blobs, options.refs && options.refs.length > 0 ? options.refs : ['--all']);
+    const log = await provenance.histories(blobs);
     if (log.error) ctx.warn(`${target}: git log failed (${log.error}); history findings keep the path they were listed under`);
     for (const [oid, h] of log.histories) places.introduced.set(oid, h.introduced);
     await lastPresent(run, repo.root, log.histories, covered);
