@@ -80,7 +80,10 @@ async function main(): Promise<void> {
     import { scan } from ${JSON.stringify(resolve(dirname(fileURLToPath(import.meta.url)), '../scan.js'))};
     const t = performance.now();
     const r = await scan({ targets: [${JSON.stringify(repo)}] });
-    console.log(JSON.stringify({ ms: performance.now() - t, stats: r.scan.stats, findings: r.findings.length, secrets: r.secrets.length, rss: process.resourceUsage().maxRSS }));
+    // VmHWM is this process's own peak; getrusage's maxRSS also holds the parent's RSS from before exec.
+    const { readFileSync } = await import('node:fs');
+    const hwm = /VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    console.log(JSON.stringify({ ms: performance.now() - t, stats: r.scan.stats, findings: r.findings.length, secrets: r.secrets.length, rss: hwm ? Number(hwm) : process.resourceUsage().maxRSS }));
   `], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (child.status !== 0) throw new Error(child.stderr);
   const { ms, stats, findings, secrets, rss } = JSON.parse(child.stdout) as { ms: number; stats: { bytesScanned: number; blobsScanned: number; commitsWalked: number }; findings: number; secrets: number; rss: number };
