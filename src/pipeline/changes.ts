@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '../config.js';
-import { changeChunks, commitChanges, resolveRange, resolveSince, stagedChanges, type Change } from '../sources/git/changes.js';
+import { changeChunks, commitChanges, resolveRange, resolveSince, stagedBase, stagedChanges, type Change } from '../sources/git/changes.js';
 import { git, topLevel } from '../sources/git/repo.js';
 import type { ScanRun } from './run.js';
 
@@ -17,11 +17,12 @@ async function scanChanges(run: ScanRun, repo: string, changes: AsyncIterable<Ch
 /** `--staged`, `--range` or `--since` on the repository holding `target`. */
 export async function scanIncremental(run: ScanRun, target: string): Promise<void> {
   const { options, ctx } = run;
-  const repo = target === '-' ? null : await topLevel(resolve(target));
-  if (!repo) throw new ConfigError(`${target}: --staged, --range and --since need a git repository`);
+  const base = target === '-' ? null : options.staged ? await stagedBase(resolve(target)) : await topLevel(resolve(target)).then((r) => (r ? { repo: r, hasHead: true } : null));
+  if (!base) throw new ConfigError(`${target}: --staged, --range and --since need a git repository`);
+  const { repo } = base;
   try {
     if (options.staged) {
-      const changes = await stagedChanges(repo);
+      const changes = await stagedChanges(repo, base.hasHead);
       if (changes.length === 0) ctx.warn(`${repo}: nothing is staged; nothing to scan`);
       await scanChanges(run, repo, changes);
       return;
