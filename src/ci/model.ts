@@ -1,3 +1,4 @@
+import { lineOfOffset, lineStarts } from '../core/lines.js';
 import type { CiSystem } from '../core/paths.js';
 
 /**
@@ -85,16 +86,6 @@ export function placeOf(ci: CiPipeline, line: number): { job: string | null; ste
 
 /** Lines of a text, from 1, for offsets into it. */
 export function lineCounter(text: string): (offset: number) => number {
-  const starts: number[] = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
+  const starts = lineStarts(text);
+  return (offset) => lineOfOffset(starts, offset) + 1;
 }

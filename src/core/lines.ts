@@ -11,23 +11,29 @@ export interface LineIndex {
   lineText(offset: number): string;
 }
 
-export function buildLineIndex(data: Buffer): LineIndex {
+/** Offsets where each line starts, in the unit of `indexOf` (bytes of a Buffer, code units of a string). */
+export function lineStarts(text: Buffer | string): number[] {
   const starts: number[] = [0];
-  let i = data.indexOf(10);
-  while (i !== -1) {
-    starts.push(i + 1);
-    i = data.indexOf(10, i + 1);
+  const next = typeof text === 'string' ? (from: number) => text.indexOf('\n', from) : (from: number) => text.indexOf(10, from);
+  for (let i = next(0); i !== -1; i = next(i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** The line (from 0) that holds `offset`, by binary search over `lineStarts`. */
+export function lineOfOffset(starts: number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
   }
-  const lineOf = (offset: number): number => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  return lo;
+}
+
+export function buildLineIndex(data: Buffer): LineIndex {
+  const starts = lineStarts(data);
+  const lineOf = (offset: number): number => lineOfOffset(starts, offset);
   return {
     position(offset) {
       const line = lineOf(offset);
