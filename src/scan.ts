@@ -9,7 +9,7 @@ import { linkLogJobs } from './analyze/log-jobs.js';
 import { ConfigError, CONFIG_NAMES, emptyConfig, loadConfig, type SprawlConfig } from './config.js';
 import { idKey as envIdKey } from './core/identity.js';
 import type { Chunk, Report, Rule, RuleSummary } from './core/types.js';
-import { scanIncremental } from './pipeline/changes.js';
+import { listStaged, scanIncremental } from './pipeline/changes.js';
 import { historyRoot, scanRepository } from './pipeline/repository.js';
 import { scanChunks, startRun, type PreparedRules } from './pipeline/run.js';
 import type { SourceContext } from './sources/context.js';
@@ -98,13 +98,17 @@ export async function scan(options: ScanOptions): Promise<Report> {
     if (t !== '-' && !existsSync(t)) throw new ConfigError(`${t}: no such file or directory`);
   }
   const config = options.config ?? defaultConfig(options.targets);
+  // A pre-commit hook's git listing runs while the rules compile.
+  const staged = options.staged ? new Map(options.targets.map((t) => [t, listStaged(t)])) : null;
+  // Awaited later; if the rules fail to compile first, a failed listing must not be an unhandled rejection.
+  for (const p of staged?.values() ?? []) p.catch(() => undefined);
   const run = startRun(options, config);
   const { ctx } = run;
   const incremental = options.staged || options.range || options.since;
   for (const target of options.targets) {
     if (target !== '-') run.ci.addIncludes(target);
     if (incremental) {
-      await scanIncremental(run, target);
+      await scanIncremental(run, target, staged?.get(target));
       continue;
     }
     // A bare repository has no files to scan: without history, its HEAD tree is scanned.

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '../config.js';
-import { changeChunks, commitChanges, resolveRange, resolveSince, stagedBase, stagedChanges, type Change } from '../sources/git/changes.js';
+import { changeChunks, commitChanges, resolveRange, resolveSince, stagedChanges, type Change } from '../sources/git/changes.js';
 import { git, topLevel } from '../sources/git/repo.js';
 import type { ScanRun } from './run.js';
 
@@ -14,19 +14,27 @@ async function scanChanges(run: ScanRun, repo: string, changes: AsyncIterable<Ch
   }
 }
 
-/** `--staged`, `--range` or `--since` on the repository holding `target`. */
-export async function scanIncremental(run: ScanRun, target: string): Promise<void> {
+/** Starts listing what is staged in the repository holding `target`; see `scanIncremental`. */
+export function listStaged(target: string): Promise<{ repo: string; changes: Change[] } | null> {
+  return target === '-' ? Promise.resolve(null) : stagedChanges(resolve(target));
+}
+
+/**
+ * `--staged`, `--range` or `--since` on the repository holding `target`. For `--staged`, `staged` is the
+ * listing started by `listStaged` before the rules were compiled, so that git and the compiler overlap.
+ */
+export async function scanIncremental(run: ScanRun, target: string, staged?: Promise<{ repo: string; changes: Change[] } | null>): Promise<void> {
   const { options, ctx } = run;
-  const base = target === '-' ? null : options.staged ? await stagedBase(resolve(target)) : await topLevel(resolve(target)).then((r) => (r ? { repo: r, hasHead: true } : null));
-  if (!base) throw new ConfigError(`${target}: --staged, --range and --since need a git repository`);
-  const { repo } = base;
   try {
     if (options.staged) {
-      const changes = await stagedChanges(repo, base.hasHead);
-      if (changes.length === 0) ctx.warn(`${repo}: nothing is staged; nothing to scan`);
-      await scanChanges(run, repo, changes);
+      const listing = await (staged ?? listStaged(target));
+      if (!listing) throw new ConfigError(`${target}: --staged needs a git repository`);
+      if (listing.changes.length === 0) ctx.warn(`${listing.repo}: nothing is staged; nothing to scan`);
+      await scanChanges(run, listing.repo, listing.changes);
       return;
     }
+    const repo = target === '-' ? null : await topLevel(resolve(target));
+    if (!repo) throw new ConfigError(`${target}: --range and --since need a git repository`);
     const revs = options.range ? await resolveRange(repo, options.range, ctx) : await resolveSince(repo, options.since!);
     const count = Number((await git(repo, ['rev-list', '--count', ...revs])).trim());
     run.commitsWalked += count;

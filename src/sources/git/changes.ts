@@ -28,21 +28,30 @@ function parseRaw(fields: string[], i: number, commit: Change['commit'], out: Ch
   return i + (twoPaths ? 2 : 1);
 }
 
-/** What `git commit` would record now: the index against HEAD (or against nothing, before the first commit). */
-export async function stagedChanges(repo: string, hasHead: boolean): Promise<Change[]> {
-  const base = hasHead ? ['HEAD'] : ['4b825dc642cb6eb9a060e54bf8d69288fbee4904']; // git's empty tree
-  const raw = await git(repo, ['diff-index', '--cached', '--raw', '-z', '--no-abbrev', '-M', ...base]);
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/**
+ * What `git commit` would record now: the index against HEAD (or against nothing, before the first
+ * commit), and the repository's top level. Both git calls start at once, before the caller's rule
+ * compilation rather than after it: the diff against HEAD is the right one unless there is no commit yet.
+ */
+export async function stagedChanges(dir: string): Promise<{ repo: string; changes: Change[] } | null> {
+  const args = ['diff-index', '--cached', '--raw', '-z', '--no-abbrev', '-M'];
+  const againstHead = gitMaybe(dir, [...args, 'HEAD']);
+  const base = await stagedBase(dir);
+  const raw = base?.hasHead ? await againstHead : (await againstHead, base ? await git(base.repo, [...args, EMPTY_TREE]) : null);
+  if (!base || raw === null) return null;
   const fields = raw.split('\0');
-  const out: Change[] = [];
-  for (let i = 0; i < fields.length; i++) if (fields[i]!.startsWith(':')) i = parseRaw(fields, i, null, out);
-  return out;
+  const changes: Change[] = [];
+  for (let i = 0; i < fields.length; i++) if (fields[i]!.startsWith(':')) i = parseRaw(fields, i, null, changes);
+  return { repo: base.repo, changes };
 }
 
 /**
  * The top level of the repository holding `dir`, and whether it has a commit yet, in one git call: a
  * pre-commit hook pays ~10 ms for each git process it starts. Null outside a repository.
  */
-export async function stagedBase(dir: string): Promise<{ repo: string; hasHead: boolean } | null> {
+async function stagedBase(dir: string): Promise<{ repo: string; hasHead: boolean } | null> {
   // rev-parse prints the top level even when HEAD does not verify (exit 1 on a first commit).
   const stdout = await new Promise<string>((done) =>
     execFile('git', ['-C', dir, 'rev-parse', '--show-toplevel', '--verify', '-q', 'HEAD'], { encoding: 'utf8' }, (_e, out) => done(out ?? '')),
