@@ -22,6 +22,32 @@ describe('sprawl CLI', () => {
     expect(r.stdout).toContain('github.pat-classic');
   });
 
+  it('prints no parser warnings for Helm templates (maps with template keys), and still reports their findings', () => {
+    const dir = tempTree({
+      'chart/templates/deployment.yaml': [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata:',
+        '  name: {{ include "orders.fullname" . }}',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: api',
+        '          env:',
+        '            - name: DB_PASSWORD',
+        '              valueFrom: {secretKeyRef: {name: db, key: password}}',
+        `            - name: GITHUB_TOKEN`,
+        `              value: ${fakeChecksummedToken('ghp', 'helm')}`,
+        '',
+      ].join('\n'),
+    });
+    const r = sprawl(['scan', dir, '-f', 'json']);
+    expect(r.stderr).not.toMatch(/Warning/);
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as { findings: Array<{ ruleId: string }> }).findings.map((f) => f.ruleId)).toEqual(['github.pat-classic']);
+  });
+
   it('uses --exit-code for findings', () => {
     expect(sprawl(['scan', leaky(), '--exit-code', '0']).code).toBe(0);
     expect(sprawl(['scan', leaky(), '--exit-code', '42']).code).toBe(42);

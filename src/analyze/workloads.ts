@@ -125,7 +125,8 @@ function keyOf(p: Pair): string {
 
 function docs(text: string): Document[] {
   try {
-    return yaml().parseAllDocuments(text) as unknown as Document[];
+    // Helm templates parse as maps with collection keys; yaml would warn about each on stderr.
+    return yaml().parseAllDocuments(text, { logLevel: 'error' }) as unknown as Document[];
   } catch {
     return [];
   }

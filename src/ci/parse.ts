@@ -28,7 +28,7 @@ export type CiParse = { pipeline: CiPipeline; error?: undefined } | { pipeline: 
  */
 export function parseCiConfig(system: CiSystem, text: string): CiParse {
   if (system === 'jenkins') return { pipeline: withExports(parseJenkins(text), text) };
-  const docs = yaml().parseAllDocuments(text, { uniqueKeys: false });
+  const docs = yaml().parseAllDocuments(text, { uniqueKeys: false, logLevel: 'error' });
   const list = Array.isArray(docs) ? docs : [docs];
   const broken = list.find((d) => d.errors.length > 0);
   if (broken) return { pipeline: null, error: broken.errors[0]!.message.split('\n')[0]! };
