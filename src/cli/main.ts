@@ -17,20 +17,32 @@ program
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(`sprawl: ${s.replace(/^error: /, '')}`) });
 
-program
+/** The options of every command that writes a report: format, output file, exit code, colour. */
+function reportOptions(cmd: Command, output = 'write the report to a file'): Command {
+  return cmd
+    .option('-f, --format <format>', 'text, json, sarif, markdown or html (default: from --output, else text)')
+    .option('-o, --output <file>', output)
+    .option('--exit-code <n>', 'exit code when there are findings (default 1)')
+    .option('--no-color', 'no ANSI colours in text output');
+}
+
+/** The inventory options of the commands that scan repositories (scan, org). */
+function inventoryOptions(cmd: Command): Command {
+  return cmd
+    .option('--inventory <file>', 'record the scan in this SQLite inventory (created if missing)')
+    .option('--fail-on-new', 'with --inventory: exit 1 only for secrets new or reopened in this scan');
+}
+
+const scanCmd = program
   .command('scan')
   .description('Scan files and folders (or - for standard input) for secrets')
   .argument('[paths...]', 'files or folders to scan, or - for standard input', [])
-  .option('-f, --format <format>', 'text, json, sarif, markdown or html (default: from --output, else text)')
-  .option('-o, --output <file>', 'write the report to a file')
   .option('-c, --config <file>', 'sprawl.yaml (default: sprawl.yaml at the target root, if any)')
   .option('--rules <dir...>', 'extra rule folders or files')
   .option('--baseline <file>', 'a previous JSON report: its secrets are not reported again')
   .option('--reveal', 'print raw secrets (never the default)')
-  .option('--exit-code <n>', 'exit code when there are findings (default 1)')
   .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
   .option('--max-decode-depth <n>', 'decode base64/hex/percent segments this deep (default 2)')
-  .option('--no-color', 'no ANSI colours in text output')
   .option('--no-history', "scan a repository's working tree only, not its git history")
   .option('--no-gitignore', 'scan files that .gitignore excludes too')
   .option('--max-age <days>', 'secrets older than this are long-lived (default 90)')
@@ -41,14 +53,12 @@ program
   .option('--staged', 'scan what is staged (pre-commit): new secrets in the index against HEAD')
   .option('--range <A..B>', 'scan what the commits in A..B introduced (pull requests, pre-push)')
   .option('--since <date|rev>', 'scan what commits after a date or commit introduced')
-  .option('--workers <n>', 'threads matching git history while it is read (default: cores - 2, at most 4, on 4+ cores; else 0)')
-  .option('--inventory <file>', 'record the scan in this SQLite inventory (created if missing)')
-  .option('--fail-on-new', 'with --inventory: exit 1 only for secrets new or reopened in this scan')
-  .action(async (paths: string[], flags: ScanFlags) => {
-    process.exitCode = await scanCommand(paths, flags);
-  });
+  .option('--workers <n>', 'threads matching git history while it is read (default: cores - 2, at most 4, on 4+ cores; else 0)');
+inventoryOptions(reportOptions(scanCmd)).action(async (paths: string[], flags: ScanFlags) => {
+  process.exitCode = await scanCommand(paths, flags);
+});
 
-program
+const logsCmd = program
   .command('logs')
   .description("Download a repository's GitHub Actions run logs and scan them (with any paths given)")
   .argument('[paths...]', 'also scan these (a checkout of the repository links its jobs to the logs)', [])
@@ -57,19 +67,15 @@ program
   .option('--workflow <name>', "only this workflow's runs: its file name (ci.yml), id or name")
   .option('--api-url <url>', 'REST API root, for GitHub Enterprise Server (default $GITHUB_API_URL or https://api.github.com)')
   .option('--logs-dir <dir>', 'keep the downloaded archives here (default: a temporary folder, removed)')
-  .option('-f, --format <format>', 'text, json, sarif, markdown or html (default: from --output, else text)')
-  .option('-o, --output <file>', 'write the report to a file')
   .option('-c, --config <file>', 'sprawl.yaml')
   .option('--baseline <file>', 'a previous JSON report: its secrets are not reported again')
-  .option('--reveal', 'print raw secrets (never the default)')
-  .option('--exit-code <n>', 'exit code when there are findings (default 1)')
-  .option('--no-color', 'no ANSI colours in text output')
-  .action(async (paths: string[], flags: LogsFlags) => {
-    const { logsCommand } = await import('./logs-command.js');
-    process.exitCode = await logsCommand(paths, flags);
-  });
+  .option('--reveal', 'print raw secrets (never the default)');
+reportOptions(logsCmd).action(async (paths: string[], flags: LogsFlags) => {
+  const { logsCommand } = await import('./logs-command.js');
+  process.exitCode = await logsCommand(paths, flags);
+});
 
-program
+const orgCmd = program
   .command('org')
   .description('Scan every repository of a GitHub organisation or a list: bare mirrors in a cache, one report')
   .option('--repos <file>', 'repository URLs or local paths, one a line (# comments)')
@@ -80,40 +86,30 @@ program
   .option('--cache <dir>', 'folder of the bare mirrors (default $XDG_CACHE_HOME/sprawl/mirrors)')
   .option('--concurrency <n>', 'repositories mirrored and scanned at once (default 3)')
   .option('--shard <i/n>', 'scan shard i of n, i from 0 (e.g. $JOB_COMPLETION_INDEX/4); merge the shards with sprawl merge')
-  .option('-f, --format <format>', 'text, json, sarif, markdown or html (default: from --output, else text)')
-  .option('-o, --output <file>', 'write the report to a file')
   .option('-c, --config <file>', 'sprawl.yaml for every repository')
   .option('--rules <dir...>', 'extra rule folders or files')
   .option('--baseline <file>', 'a previous JSON report: its secrets are not reported again')
   .option('--reveal', 'print raw secrets (never the default)')
-  .option('--exit-code <n>', 'exit code when there are findings (default 1)')
   .option('--max-file-size <size>', 'skip blobs larger than this (default 10MiB)')
   .option('--max-decode-depth <n>', 'decode base64/hex/percent segments this deep (default 2)')
   .option('--max-age <days>', 'secrets older than this are long-lived (default 90)')
   .option('--refs <ref...>', 'git refs whose history is scanned (default: all)')
-  .option('--no-history', "scan each repository's HEAD tree only, not its history")
-  .option('--inventory <file>', 'record the org scan in this SQLite inventory (created if missing)')
-  .option('--fail-on-new', 'with --inventory: exit 1 only for secrets new or reopened in this scan')
-  .option('--no-color', 'no ANSI colours in text output')
-  .action(async (flags: OrgFlags) => {
-    const { orgCommand } = await import('./org-command.js');
-    process.exitCode = await orgCommand(flags);
-  });
+  .option('--no-history', "scan each repository's HEAD tree only, not its history");
+inventoryOptions(reportOptions(orgCmd)).action(async (flags: OrgFlags) => {
+  const { orgCommand } = await import('./org-command.js');
+  process.exitCode = await orgCommand(flags);
+});
 
-program
+const mergeCmd = program
   .command('merge')
   .description('Merge JSON reports (the shards of an org scan) into one; secrets deduplicated by secretId')
   .argument('<reports...>', 'JSON reports, e.g. shard-*.json')
-  .option('-f, --format <format>', 'text, json, sarif, markdown or html (default: from --output, else text)')
-  .option('-o, --output <file>', 'write the merged report to a file')
   .option('-c, --config <file>', "the shards' sprawl.yaml, for the rules it adds")
-  .option('--rules <dir...>', "the shards' extra rule folders or files")
-  .option('--exit-code <n>', 'exit code when there are findings (default 1)')
-  .option('--no-color', 'no ANSI colours in text output')
-  .action(async (files: string[], flags: MergeFlags) => {
-    const { mergeCommand } = await import('./merge-command.js');
-    process.exitCode = await mergeCommand(files, flags);
-  });
+  .option('--rules <dir...>', "the shards' extra rule folders or files");
+reportOptions(mergeCmd, 'write the merged report to a file').action(async (files: string[], flags: MergeFlags) => {
+  const { mergeCommand } = await import('./merge-command.js');
+  process.exitCode = await mergeCommand(files, flags);
+});
 
 program
   .command('hook')

@@ -127,11 +127,7 @@ function mergeSpans(flat: number[]): number[] {
 function endsWithKeyword(data: Buffer, end: number, kw: Buffer): boolean {
   const start = end - kw.length;
   if (start < 0) return false;
-  for (let j = 0; j < kw.length; j++) {
-    let c = data[start + j]!;
-    if (c >= 65 && c <= 90) c |= 0x20;
-    if (c !== kw[j]) return false;
-  }
+  for (let j = 0; j < kw.length; j++) if (lower(data[start + j]!) !== kw[j]) return false;
   return true;
 }
 

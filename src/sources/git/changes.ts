@@ -37,10 +37,10 @@ const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
  */
 export async function stagedChanges(dir: string): Promise<{ repo: string; changes: Change[] } | null> {
   const args = ['diff-index', '--cached', '--raw', '-z', '--no-abbrev', '-M'];
-  const againstHead = gitMaybe(dir, [...args, 'HEAD']);
-  const base = await stagedBase(dir);
-  const raw = base?.hasHead ? await againstHead : (await againstHead, base ? await git(base.repo, [...args, EMPTY_TREE]) : null);
-  if (!base || raw === null) return null;
+  const [base, againstHead] = await Promise.all([stagedBase(dir), gitMaybe(dir, [...args, 'HEAD'])]);
+  if (!base) return null;
+  // Before the first commit, or if the early diff failed, ask again where a failure says why.
+  const raw = base.hasHead && againstHead !== null ? againstHead : await git(base.repo, [...args, base.hasHead ? 'HEAD' : EMPTY_TREE]);
   const fields = raw.split('\0');
   const changes: Change[] = [];
   for (let i = 0; i < fields.length; i++) if (fields[i]!.startsWith(':')) i = parseRaw(fields, i, null, changes);
