@@ -7,18 +7,26 @@
  * evaluates a dynamically imported module only when the import runs. Native addons (re2, better-sqlite3)
  * and every package stay external, loaded from node_modules as before; the worker thread's module and
  * the library entry (dist/index.js) are not bundled.
+ *
+ * Code splitting puts each lazily imported command (org, logs, inventory, merge, hook) in a chunk of its
+ * own, beside main.js so that paths relative to a module (the rules bundle, the worker) hold in every chunk. Without it esbuild hoists those modules' package imports to the top of the
+ * one file, and every run paid for simple-git and p-limit (~60 ms) whether it cloned anything or not.
  */
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})];
 
+// Chunks of an earlier build: esbuild names them <name>-<8-character hash>.js.
+for (const f of readdirSync('dist/cli')) if (/-[A-Z0-9]{8}\.js$/.test(f)) rmSync(`dist/cli/${f}`);
 await build({
   entryPoints: ['dist/cli/main.js'],
-  outfile: 'dist/cli/main.js',
+  outdir: 'dist/cli',
   allowOverwrite: true,
   bundle: true,
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',

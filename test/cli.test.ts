@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stagedScanTarget } from '../src/cli/staged-argv.js';
 import { CLI, sprawl } from './helpers/cli.js';
 import { tempTree } from './helpers/tmp.js';
 import { fakeChecksummedToken } from './helpers/tokens.js';
@@ -148,5 +150,25 @@ describe('sprawl CLI', () => {
     const r = sprawl(['rules', 'check', '--rules', join(dir, 'bad.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.yaml: acme\.key: pattern does not compile/);
+  });
+
+  it('ends quietly when the reader of its output goes away (sprawl scan | head)', () => {
+    // Enough output to outgrow the pipe's buffer, so that a write is still pending when head leaves.
+    const lines = Array.from({ length: 1500 }, (_, i) => `GITHUB_TOKEN_${i}=${fakeChecksummedToken('ghp', `pipe-${i}`)}`);
+    const dir = tempTree({ 'cfg/many.env': lines.join('\n') + '\n' });
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" scan "${dir}" --no-history | head -2 >/dev/null`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at /);
+  });
+});
+
+describe('the launcher', () => {
+  it('recognises a pre-commit command line and its folder, and leaves anything it cannot be sure of alone', () => {
+    expect(stagedScanTarget(['scan', '--staged'])).toBe('.');
+    expect(stagedScanTarget(['scan', '--staged', 'repo', '-f', 'sarif', '-o', 'out.sarif'])).toBe('repo');
+    expect(stagedScanTarget(['scan', '-c', 'sprawl.yaml', '--staged', '--exit-code=3', 'repo'])).toBe('repo');
+    expect(stagedScanTarget(['scan', 'repo'])).toBeNull();
+    expect(stagedScanTarget(['org', '--staged'])).toBeNull();
+    expect(stagedScanTarget(['scan', '--staged', 'a', 'b'])).toBeNull();
+    expect(stagedScanTarget(['scan', '--staged', '--rules', 'x', 'y'])).toBeNull();
   });
 });

@@ -175,3 +175,27 @@ describe('checksums', () => {
     expect(CHECKSUMS['jwt-structure']!(`eyJub3Rqc29u.${p}.abc`)).toBe(false);
   });
 });
+
+describe('the keyword locator', () => {
+  it('as a trie, finds exactly what the flat longest-first alternation finds', async () => {
+    const RE2 = (await import('re2')).default;
+    const { escapeRegex, trieAlternation } = await import('../src/rules/compile.js');
+    const { loadRules, BUILTIN_RULES_DIR } = await import('../src/rules/load.js');
+    const keywords = [...new Set(loadRules([BUILTIN_RULES_DIR]).rules.flatMap((r) => r.keywords.map((k) => k.toLowerCase())))];
+    keywords.push('tok', 'token', 'token_secret', 'tokens');
+    const flat = new RE2([...new Set(keywords)].sort((a, b) => b.length - a.length).map(escapeRegex).join('|'), 'gi');
+    const trie = new RE2(trieAlternation([...new Set(keywords)]), 'gi');
+    // Text dense in keywords that contain or extend each other, in both cases, with every rule's examples.
+    const examples = loadRules([BUILTIN_RULES_DIR]).rules.flatMap((r) => r.examples.map((e) => e.input));
+    const text = Buffer.from([...examples, 'TOKEN_SECRET tokens tok token_secretx Password=PASSWORD -----BEGIN RSA PRIVATE KEY----- https://u:p@h'].join('\n'));
+    const ends = (re: InstanceType<typeof RE2>): number[] => {
+      const out: number[] = [];
+      re.lastIndex = 0;
+      while (re.test(text as unknown as string)) out.push(re.lastIndex);
+      return out;
+    };
+    const expected = ends(flat);
+    expect(expected.length).toBeGreaterThan(1000);
+    expect(ends(trie)).toEqual(expected);
+  });
+});

@@ -237,6 +237,19 @@ describe('pre-commit', () => {
     expect(allowed.status).toBe(0);
   });
 
+  it('--staged from a subfolder, and with its options, scans the whole index (the launcher lists it early)', () => {
+    const r = makeRepo();
+    r.commit('init', { 'src/app.js': 'export {};\n' }, '2024-01-01T00:00:00Z');
+    writeFileSync(join(r.dir, 'leak.env'), `TOKEN=${tok('sub-1')}\n`);
+    r.git('add', 'leak.env');
+    const fromSub = sprawl(['scan', '--staged', '-f', 'json', '--exit-code', '3'], { cwd: join(r.dir, 'src') });
+    expect(fromSub.code).toBe(3);
+    expect(JSON.parse(fromSub.stdout).findings.map((f: { path: string }) => f.path)).toEqual(['leak.env']);
+    // Staged again after the listing began would be a race in a hook; here the index changes between runs.
+    r.git('rm', '--cached', '-q', 'leak.env');
+    expect(sprawl(['scan', '--staged', join(r.dir, 'src')]).code).toBe(0);
+  });
+
   it('a pre-existing secret in a file touched by the change does not block', () => {
     const r = makeRepo();
     r.commit('old', { 'cfg.env': `TOKEN=${tok('old-secret')}\n` }, '2024-01-01T00:00:00Z');

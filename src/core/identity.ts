@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { crypto } from './builtins.js';
 
 /**
  * Identities are hashes with a documented recipe.
@@ -16,12 +16,12 @@ export function idKey(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function secretId(value: string, key: string): string {
-  return 's1:' + createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 32);
+  return 's1:' + crypto().createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 32);
 }
 
 /** Occurrence id = sha256 of (rule, provenance, span): stable for the same occurrence across runs. */
 export function occurrenceId(parts: Array<string | number | undefined | null>): string {
-  const h = createHash('sha256');
+  const h = crypto().createHash('sha256');
   for (const p of parts) h.update(String(p ?? '')).update('\0');
   return h.digest('hex').slice(0, 24);
 }

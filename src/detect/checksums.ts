@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { zlib } from '../core/builtins.js';
 
 /**
  * Offline checksums that providers build into their tokens. A rule names one with `checksum:`; a token
@@ -27,7 +27,7 @@ export function base62(n: number, width: number): string {
 function base62Crc32Suffix(token: string): boolean {
   if (token.length !== 40) return false;
   const body = token.slice(4, 34);
-  return base62(crc32(body), 6) === token.slice(34);
+  return base62(zlib().crc32(body), 6) === token.slice(34);
 }
 
 /**
@@ -38,7 +38,7 @@ function base62Crc32Suffix(token: string): boolean {
 function grafanaServiceAccount(token: string): boolean {
   const cut = token.lastIndexOf('_');
   if (cut < 0) return false;
-  const sum = crc32(token.slice(0, cut)).toString(16).padStart(8, '0');
+  const sum = zlib().crc32(token.slice(0, cut)).toString(16).padStart(8, '0');
   return sum === token.slice(cut + 1).toLowerCase();
 }
 

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { crypto } from '../core/builtins.js';
 
 /**
  * Post-filters: values that a pattern matches but that are not credentials. Each returns the reason it
@@ -99,7 +99,7 @@ function signedWithDocumentedKey(jwt: string): boolean {
   const hash = alg === 'HS256' ? 'sha256' : alg === 'HS384' ? 'sha384' : alg === 'HS512' ? 'sha512' : null;
   if (!hash) return false;
   const signed = `${parts[0]}.${parts[1]}`;
-  return DOCUMENTED_JWT_KEYS.some((k) => createHmac(hash, k).update(signed).digest('base64url') === parts[2]);
+  return DOCUMENTED_JWT_KEYS.some((k) => crypto().createHmac(hash, k).update(signed).digest('base64url') === parts[2]);
 }
 
 /** True when `s` holds `len` consecutive characters that rise or fall by one (abcdef, 987654). */

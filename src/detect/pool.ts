@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../core/builtins.js';
 import type { Chunk, Match, Rule } from '../core/types.js';
 import type { WorkerBatch, WorkerInit, WorkerResult } from './worker.js';
 
@@ -56,7 +57,7 @@ interface Slot {
  */
 export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: PoolOptions): AsyncIterable<{ chunk: Chunk; matches: Match[] }> {
   const init: WorkerInit = { rules: options.rules, options: options.detect };
-  const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({ worker: new Worker(WORKER_FILE, { workerData: init, execArgv: workerExecArgv() }), inFlight: 0 }));
+  const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({ worker: new (workerThreads().Worker)(WORKER_FILE, { workerData: init, execArgv: workerExecArgv() }), inFlight: 0 }));
   const sent = new Map<number, { slot: Slot; chunks: Chunk[]; bytes: number }>();
   const ready: Array<{ chunk: Chunk; matches: Match[] }> = [];
   let failure: Error | null = null;

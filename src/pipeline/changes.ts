@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '../config.js';
-import { changeChunks, commitChanges, resolveRange, resolveSince, stagedChanges, type Change } from '../sources/git/changes.js';
+import { changeChunks, commitChanges, resolveRange, resolveSince, stagedListing, type Change } from '../sources/git/changes.js';
 import { git, topLevel } from '../sources/git/repo.js';
 import type { ScanRun } from './run.js';
 
@@ -16,7 +16,7 @@ async function scanChanges(run: ScanRun, repo: string, changes: AsyncIterable<Ch
 
 /** Starts listing what is staged in the repository holding `target`; see `scanIncremental`. */
 export function listStaged(target: string): Promise<{ repo: string; changes: Change[] } | null> {
-  return target === '-' ? Promise.resolve(null) : stagedChanges(resolve(target));
+  return target === '-' ? Promise.resolve(null) : stagedListing(resolve(target));
 }
 
 /**

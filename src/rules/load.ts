@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { Rule } from '../core/types.js';
@@ -17,13 +17,26 @@ export const BUILTIN_RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url))
  * The built-in rules, parsed and validated at build time (`npm run build` writes it). Parsing YAML costs
  * ~200 ms at start-up, too much for a pre-commit hook; the bundle is used only while it is newer than
  * every YAML file in rules/, so an edited rule is never shadowed by a stale bundle.
+ *
+ * What detection needs (ids, patterns, keywords) is in the bundle; the rest, three quarters of the bytes
+ * (examples, references, revocation playbooks), is in a details file read the first time a rule's
+ * details are asked for: a scan that finds nothing never reads it (~5 ms of a hook's budget).
  */
 export const BUILTIN_BUNDLE = resolve(dirname(fileURLToPath(import.meta.url)), '../rules.bundle.json');
+const BUILTIN_DETAILS = resolve(dirname(fileURLToPath(import.meta.url)), '../rules.details.json');
+
+const DETAIL_KEYS = ['examples', 'negativeExamples', 'references', 'revocation'] as const;
+type RuleDetails = Pick<Rule, (typeof DETAIL_KEYS)[number]>;
 
 interface Bundle {
   files: string[];
   builtAt: number;
-  rules: Rule[];
+  rules: Array<Omit<Rule, keyof RuleDetails>>;
+}
+
+interface DetailsFile {
+  builtAt: number;
+  rules: Record<string, RuleDetails>;
 }
 
 function yamlFiles(dir: string): string[] {
@@ -32,9 +45,17 @@ function yamlFiles(dir: string): string[] {
 
 /** Writes the bundle of the built-in rules; refuses to when any rule has a problem. */
 export function writeBuiltinBundle(): LoadedRules {
-  const loaded = loadRules([BUILTIN_RULES_DIR]);
+  const loaded = loadRules([BUILTIN_RULES_DIR], { bundle: false });
   if (loaded.problems.length === 0) {
-    const bundle: Bundle = { files: yamlFiles(BUILTIN_RULES_DIR).map((f) => f.slice(BUILTIN_RULES_DIR.length + 1)), builtAt: Date.now(), rules: loaded.rules };
+    const builtAt = Date.now();
+    const details: DetailsFile = { builtAt, rules: {} };
+    const rules = loaded.rules.map((r) => {
+      const { examples, negativeExamples, references, revocation, ...detection } = r;
+      details.rules[r.id] = { examples, negativeExamples, references, revocation };
+      return detection;
+    });
+    const bundle: Bundle = { files: yamlFiles(BUILTIN_RULES_DIR).map((f) => f.slice(BUILTIN_RULES_DIR.length + 1)), builtAt, rules };
+    writeFileSync(BUILTIN_DETAILS, JSON.stringify(details));
     writeFileSync(BUILTIN_BUNDLE, JSON.stringify(bundle));
   }
   return loaded;
@@ -49,10 +70,46 @@ function readBundle(): Rule[] | null {
     for (const f of files) {
       if (!bundle.files.includes(f.slice(BUILTIN_RULES_DIR.length + 1)) || statSync(f).mtimeMs > bundle.builtAt) return null;
     }
-    return bundle.rules.map((r) => ({ ...r, file: join(BUILTIN_RULES_DIR, r.file.slice(r.file.lastIndexOf('/') + 1)) }));
+    // The details are getters on one shared prototype (a getter per rule cost ~3 ms): spreading or
+    // cloning a rule (to a worker) leaves them behind, which detection never misses.
+    const details = lazyDetails(bundle.builtAt);
+    const withDetails = {};
+    for (const key of DETAIL_KEYS) {
+      Object.defineProperty(withDetails, key, {
+        get(this: Rule) {
+          return details(this.id)[key];
+        },
+      });
+    }
+    return bundle.rules.map((r) => {
+      r.file = BUILTIN_RULES_DIR + sep + r.file.slice(r.file.lastIndexOf('/') + 1);
+      return Object.setPrototypeOf(r, withDetails) as Rule;
+    });
   } catch {
     return null;
   }
+}
+
+/**
+ * A rule id → its details, read on first use. Should the details file be missing or from another build,
+ * they come from the YAML files instead: slower, never wrong.
+ */
+function lazyDetails(builtAt: number): (id: string) => RuleDetails {
+  let byId: Record<string, RuleDetails> | null = null;
+  return (id) => {
+    if (!byId) {
+      let file: DetailsFile | null = null;
+      try {
+        file = JSON.parse(readFileSync(BUILTIN_DETAILS, 'utf8')) as DetailsFile;
+      } catch {
+        file = null;
+      }
+      byId = file && file.builtAt === builtAt ? file.rules : Object.fromEntries(loadRules([BUILTIN_RULES_DIR], { bundle: false }).rules.map((r) => [r.id, r]));
+    }
+    const found = byId[id];
+    if (!found) throw new Error(`rule ${id}: no details in ${BUILTIN_DETAILS} or ${BUILTIN_RULES_DIR}`);
+    return found;
+  };
 }
 
 export interface LoadedRules {
@@ -61,12 +118,12 @@ export interface LoadedRules {
 }
 
 /** Loads every `*.yaml`/`*.yml` file in the given folders. Each file holds `rules: [...]`. */
-export function loadRules(dirs: string[]): LoadedRules {
+export function loadRules(dirs: string[], options: { bundle?: boolean } = {}): LoadedRules {
   const rules: Rule[] = [];
   const problems: RuleProblem[] = [];
   const seen = new Map<string, string>();
   for (const dir of dirs) {
-    if (dir === BUILTIN_RULES_DIR) {
+    if (dir === BUILTIN_RULES_DIR && options.bundle !== false) {
       const bundled = readBundle();
       if (bundled) {
         for (const r of bundled) seen.set(r.id, r.file);

@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { zlib } from '../core/builtins.js';
 import type { Chunk, Provenance } from '../core/types.js';
 import type { SourceContext } from './context.js';
 import { isCiLog, logChunk } from './logs/chunk.js';
@@ -139,7 +139,7 @@ async function* tarMembers(data: Buffer, budget: { bytes: number }, limits: Arch
 function gunzip(data: Buffer, budget: { bytes: number }, limits: ArchiveLimits): Buffer {
   const max = Math.min(budget.bytes, limits.maxMemberBytes * 4, data.length * limits.maxRatio);
   try {
-    const out = gunzipSync(data, { maxOutputLength: max });
+    const out = zlib().gunzipSync(data, { maxOutputLength: max });
     budget.bytes -= out.length;
     return out;
   } catch (e) {
