@@ -65,8 +65,13 @@ export interface ScanOptions {
   range?: string;
   /** Scan only what commits after a date or a commit introduced (scheduled scans). */
   since?: string;
-  /** Worker threads that match git history while this thread reads it. Default: cores − 2 (at most 4) on 4 or more cores, else 0 (inline). */
+  /**
+   * Worker threads that match git history while this thread reads it. Default: cores − 2 (at most 4) on 4
+   * or more cores, 1 on 2 or 3, started only once a history passes `workersAfter` bytes.
+   */
   workers?: number;
+  /** With the default `workers`: history bytes matched on this thread before workers start. Default 64 MiB. */
+  workersAfter?: number;
   /**
    * The repository's name in findings (`repo`), owners and lifecycle, e.g. `acme/api`. Default: the name of
    * the repository's folder (without `.git` for a bare repository). Only with a single target: an org scan

@@ -166,6 +166,26 @@ describe('detection in worker threads, from the library', () => {
   });
 });
 
+describe('detection in worker threads, started part-way', () => {
+  it('hands the rest of a history to workers after the first bytes, losing and repeating nothing', () => {
+    const r = makeRepo();
+    const filler = 'module.exports = { retries: 3, timeoutMs: 2500, region: process.env.REGION };\n'.repeat(300);
+    for (let i = 0; i < 10; i++) {
+      r.commit(`rev ${i}`, { [`lib/m${i % 3}.js`]: `${filler}// ${i}\n`, [`env/s${i}.env`]: `GITHUB_TOKEN=${tok(`part-${i}`)}\n` }, `2024-04-${String(i + 1).padStart(2, '0')}T00:00:00Z`);
+    }
+    const lib = join(CLI, '../../scan.js');
+    const run = (options: string): { findings: number; secrets: number; blobs: number } => {
+      const code = `import { scan } from ${JSON.stringify(lib)}; const r = await scan({ targets: [${JSON.stringify(r.dir)}], ${options} }); console.log(JSON.stringify({ findings: r.findings.length, secrets: r.secrets.length, blobs: r.scan.stats.blobsScanned }));`;
+      const out = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+      expect(out.stderr).toBe('');
+      return JSON.parse(out.stdout) as { findings: number; secrets: number; blobs: number };
+    };
+    const inline = run('workers: 0');
+    expect(inline.secrets).toBe(10);
+    expect(run('workersAfter: 40000')).toEqual(inline);
+  });
+});
+
 describe('incremental scans', () => {
   const build = () => {
     const r = makeRepo();

@@ -13,7 +13,9 @@ export type BatchObject =
  * new process carries on with the rest.
  */
 export async function* catFileBatch(repo: string, oids: AsyncIterable<string>): AsyncIterable<BatchObject> {
-  const queue: string[] = [];
+  // A queue read from `head`: Array#shift on the ~16k oids a history lists at once cost ~0.3 s.
+  let queue: string[] = [];
+  let head = 0;
   let inputDone = false;
   let wake: (() => void) | null = null;
   const notify = (): void => {
@@ -32,7 +34,7 @@ export async function* catFileBatch(repo: string, oids: AsyncIterable<string>): 
   })();
 
   while (true) {
-    if (queue.length === 0) {
+    if (head === queue.length) {
       if (inputDone) break;
       await new Promise<void>((r) => (wake = r));
       continue;
@@ -46,14 +48,23 @@ export async function* catFileBatch(repo: string, oids: AsyncIterable<string>): 
     try {
       while (true) {
         // Keep a bounded number of requests in flight: enough to keep git busy, never the whole history.
-        while (queue.length > 0 && asked - answered < 64) {
-          const oid = queue.shift()!;
-          pending.push(oid);
-          proc.stdin.write(oid + '\n');
-          asked++;
+        // They go in one write per refill, at half empty: a write per oid cost ~15 µs each.
+        if (asked - answered <= IN_FLIGHT / 2 && head < queue.length) {
+          let batch = '';
+          while (head < queue.length && asked - answered < IN_FLIGHT) {
+            const oid = queue[head++]!;
+            pending.push(oid);
+            batch += oid + '\n';
+            asked++;
+          }
+          proc.stdin.write(batch);
+          if (head > 4096 && head * 2 > queue.length) {
+            queue = queue.slice(head);
+            head = 0;
+          }
         }
         if (asked === answered) {
-          if (inputDone && queue.length === 0) break;
+          if (inputDone && head === queue.length) break;
           await new Promise<void>((r) => (wake = r));
           continue;
         }
@@ -64,7 +75,8 @@ export async function* catFileBatch(repo: string, oids: AsyncIterable<string>): 
           failed = true;
           yield { oid, kind: 'error', message: reader.stderr().trim() || 'git cat-file stopped' };
           // Anything asked after the object git died on goes back to the queue.
-          queue.unshift(...pending.splice(0));
+          queue = [...pending.splice(0), ...queue.slice(head)];
+          head = 0;
           break;
         }
         yield obj.kind === 'blob' ? { oid, kind: 'blob', data: obj.data } : { oid, kind: 'missing' };
@@ -76,6 +88,9 @@ export async function* catFileBatch(repo: string, oids: AsyncIterable<string>): 
   }
   await feeding;
 }
+
+/** Requests written to git and not yet answered, at most. */
+const IN_FLIGHT = 64;
 
 /** Bytes buffered from git before its stdout is paused: bounds memory whatever the history size. */
 const HIGH_WATER = 8 * 1024 * 1024;
