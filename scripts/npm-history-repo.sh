@@ -19,7 +19,6 @@ for minor in $(seq "$first" "$last"); do
   [ -f "$tgz" ] || (cd "$cache" && npm pack -q "$pkg@$version" >/dev/null 2>&1) || { echo "skip $version (not published)"; continue; }
   find "$dir" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
   tar xzf "$tgz" -C "$dir" --strip-components=1
-  date="2020-01-01T00:00:00Z"
   date=$(date -u -d "2020-01-01 + $minor days" +%Y-%m-%dT%H:%M:%SZ)
   git -C "$dir" add -A
   GIT_AUTHOR_DATE=$date GIT_COMMITTER_DATE=$date git -C "$dir" -c user.name=release -c user.email=release@example.test \
