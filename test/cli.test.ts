@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stagedScanTarget } from '../src/cli/staged-argv.js';
@@ -172,3 +173,30 @@ describe('the launcher', () => {
     expect(stagedScanTarget(['scan', '--staged', '--rules', 'x', 'y'])).toBeNull();
   });
 });
+
+describe('the sprawl command (dist/cli/sprawl.cjs)', () => {
+  it('runs from a compile cache in the user cache folder, and shrugs off a corrupt or missing one', () => {
+    const cacheHome = mkdtempSync(join(tmpdir(), 'sprawl-cache-'));
+    const target = leaky();
+    const run = (env: NodeJS.ProcessEnv = {}) => sprawl(['scan', target, '-f', 'json'], { env: { XDG_CACHE_HOME: cacheHome, ...env } });
+    const strip = (out: string) => JSON.stringify({ ...JSON.parse(out), scan: undefined });
+    const first = run();
+    expect(first.code).toBe(1);
+    const files = readdirSync(join(cacheHome, 'sprawl'));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^scan-v\d+/);
+    const second = run();
+    expect(strip(second.stdout)).toBe(strip(first.stdout));
+    // V8 refuses a damaged cache; the run compiles as usual and writes a good one again.
+    const file = join(cacheHome, 'sprawl', files[0]!);
+    writeFileSync(file, Buffer.alloc(4096, 7));
+    const third = run();
+    expect(third.stderr).toBe('');
+    expect(strip(third.stdout)).toBe(strip(first.stdout));
+    expect(readFileSync(file).equals(Buffer.alloc(4096, 7))).toBe(false);
+    const off = mkdtempSync(join(tmpdir(), 'sprawl-nocache-'));
+    expect(sprawl(['--version'], { env: { XDG_CACHE_HOME: off, SPRAWL_NO_COMPILE_CACHE: '1' } }).code).toBe(0);
+    expect(existsSync(join(off, 'sprawl'))).toBe(false);
+  });
+});
+

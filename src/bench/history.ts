@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCorpus } from './corpus.js';
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../cli/sprawl.cjs');
 
 function generateRepo(commits: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'sprawl-bench-repo-'));

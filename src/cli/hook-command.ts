@@ -21,7 +21,7 @@ export async function installHook(repo: string, force: boolean): Promise<number>
   if (existsSync(hook) && !force && !readFileSync(hook, 'utf8').includes(MARKER)) {
     throw new ConfigError(`${hook} exists and was not written by sprawl; use --force to replace it`);
   }
-  const cli = resolve(dirname(fileURLToPath(import.meta.url)), 'main.js');
+  const cli = resolve(dirname(fileURLToPath(import.meta.url)), 'sprawl.cjs');
   mkdirSync(hooksDir, { recursive: true });
   writeFileSync(
     hook,

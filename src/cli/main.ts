@@ -3,15 +3,15 @@ import { resolve } from 'node:path';
 import { startStagedListing } from '../sources/git/changes.js';
 import { stagedScanTarget } from './staged-argv.js';
 
-// The launcher. A pre-commit hook has 200 ms, Node's start-up included, and loading the program (commander,
-// re2, the scanner) takes ~60 ms of it. Listing the staged changes needs none of that, so for
-// `scan --staged` the git calls start here and run while the rest loads.
 // `sprawl scan | head` closes the pipe early: that ends the output, it is not a crash.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;
   process.exit(process.exitCode ?? 0);
 });
 
+// The launcher. A pre-commit hook has 200 ms, Node's start-up included, and loading the program (commander,
+// re2, the scanner) takes ~60 ms of it. Listing the staged changes needs none of that, so for
+// `scan --staged` the git calls start here and run while the rest loads.
 const staged = stagedScanTarget(process.argv.slice(2));
 if (staged !== null) startStagedListing(resolve(staged));
-await import('./program.js');
+void import('./program.js').then((program) => program.runProgram());

@@ -160,17 +160,20 @@ inventory
     process.exitCode = inventoryDiff(o, process.stdout);
   });
 
-try {
-  await program.parseAsync();
-} catch (e) {
-  if (e instanceof CommanderError) {
-    // Help and version are not errors; every other parse problem is a usage error.
-    process.exitCode = e.exitCode === 0 ? 0 : EXIT.error;
-  } else if (e instanceof ConfigError) {
-    process.stderr.write(`sprawl: ${e.message}\n`);
-    process.exitCode = EXIT.error;
-  } else {
-    process.stderr.write(`sprawl: internal error: ${(e as Error).message}\n`);
-    process.exitCode = EXIT.error;
+/** Parses argv and runs the command, setting the exit code; never throws. */
+export async function runProgram(): Promise<void> {
+  try {
+    await program.parseAsync();
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; every other parse problem is a usage error.
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT.error;
+    } else if (e instanceof ConfigError) {
+      process.stderr.write(`sprawl: ${e.message}\n`);
+      process.exitCode = EXIT.error;
+    } else {
+      process.stderr.write(`sprawl: internal error: ${(e as Error).message}\n`);
+      process.exitCode = EXIT.error;
+    }
   }
 }

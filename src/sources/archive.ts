@@ -4,6 +4,7 @@ import type { Chunk, Provenance } from '../core/types.js';
 import type { SourceContext } from './context.js';
 import { isCiLog, logChunk } from './logs/chunk.js';
 import { isRunLogZip, runLogChunks } from './logs/run-log.js';
+import { tarStream, yauzl } from './packages.js';
 
 /** Bounds on opening archives; a zip bomb hits one of them and is skipped with a warning. */
 export interface ArchiveLimits {
@@ -58,8 +59,7 @@ type ZipEntry = import('yauzl').Entry;
 /** Opens a zip and reads its central directory: every entry name is known before any member is read
  * (a GitHub Actions run-log archive is recognised by them). */
 async function openZip(data: Buffer): Promise<{ zip: ZipFile; entries: ZipEntry[] }> {
-  const yauzl = (await import('yauzl')).default;
-  const zip = await new Promise<ZipFile>((res, rej) => yauzl.fromBuffer(data, { lazyEntries: true, autoClose: false }, (e, z) => (e ? rej(e) : res(z!))));
+  const zip = await new Promise<ZipFile>((res, rej) => yauzl().fromBuffer(data, { lazyEntries: true, autoClose: false }, (e, z) => (e ? rej(e) : res(z!))));
   const entries: ZipEntry[] = [];
   try {
     while (true) {
@@ -105,8 +105,7 @@ async function* zipMembers(opened: { zip: ZipFile; entries: ZipEntry[] }, budget
 }
 
 async function* tarMembers(data: Buffer, budget: { bytes: number }, limits: ArchiveLimits): AsyncIterable<Member> {
-  const { extract } = await import('tar-stream');
-  const ex = extract();
+  const ex = tarStream().extract();
   const members: Member[] = [];
   let failure: Error | null = null;
   ex.on('entry', (header, stream, next) => {

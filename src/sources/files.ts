@@ -10,6 +10,7 @@ import { archiveChunks, archiveKind, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits 
 import type { SourceContext } from './context.js';
 import { isCiLog } from './logs/chunk.js';
 import { logFileChunk } from './logs/files.js';
+import { fastGlob, ignore } from './packages.js';
 
 const run = promisify(execFile);
 
@@ -198,15 +199,13 @@ async function gitIgnoredEntries(root: string): Promise<number> {
 }
 
 async function globFiles(root: string, honourGitignore: boolean): Promise<string[]> {
-  const { default: fg } = await import('fast-glob');
-  const { default: ignore } = await import('ignore');
-  const all = await fg('**/*', { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, ignore: ['**/.git/**'], suppressErrors: true, objectMode: true });
+  const all = await fastGlob()('**/*', { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, ignore: ['**/.git/**'], suppressErrors: true, objectMode: true });
   const ignoreFiles = honourGitignore ? all.filter((e) => e.name === '.gitignore' && !e.dirent.isDirectory()).map((e) => e.path) : [];
   const rules: Array<{ dir: string; ig: Ignore }> = [];
   for (const f of ignoreFiles) {
     try {
       const dir = f.includes('/') ? f.slice(0, f.lastIndexOf('/') + 1) : '';
-      rules.push({ dir, ig: ignore().add(await fs.readFile(join(root, f), 'utf8')) });
+      rules.push({ dir, ig: ignore()().add(await fs.readFile(join(root, f), 'utf8')) });
     } catch {
       // An unreadable .gitignore ignores nothing; the file itself is reported when read.
     }
@@ -219,8 +218,7 @@ async function globFiles(root: string, honourGitignore: boolean): Promise<string
 }
 
 async function loadIgnore(root: string, extra: string[]): Promise<Ignore> {
-  const { default: ignore } = await import('ignore');
-  const ig = ignore().add(extra);
+  const ig = ignore()().add(extra);
   try {
     ig.add(await fs.readFile(join(root, '.sprawlignore'), 'utf8'));
   } catch {

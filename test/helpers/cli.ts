@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-export const CLI = resolve(__dirname, '../../dist/cli/main.js');
+export const CLI = resolve(__dirname, '../../dist/cli/sprawl.cjs');
 
 export interface CliResult {
   code: number;
