@@ -166,6 +166,18 @@ describe('detection in worker threads, from the library', () => {
   });
 });
 
+describe('detection in worker threads, under Node options a worker refuses', () => {
+  it('scans when sprawl runs as `node --max-old-space-size=N --stack-size=N sprawl ...`', () => {
+    const r = makeRepo();
+    r.commit('add', { 'svc.env': `TOKEN=${tok('flags')}\n` }, '2024-01-01T00:00:00Z');
+    r.commit('rm', { 'svc.env': null }, '2024-01-02T00:00:00Z');
+    const out = spawnSync(process.execPath, ['--max-old-space-size=1024', '--stack-size=2000', CLI, 'scan', r.dir, '--workers', '1', '-f', 'json'], { encoding: 'utf8' });
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(1);
+    expect((JSON.parse(out.stdout) as { secrets: unknown[] }).secrets).toHaveLength(1);
+  });
+});
+
 describe('detection in worker threads, started part-way', () => {
   it('hands the rest of a history to workers after the first bytes, losing and repeating nothing', () => {
     const r = makeRepo();

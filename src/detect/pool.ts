@@ -28,22 +28,6 @@ export function workersAvailable(): boolean {
   return existsSync(WORKER_FILE);
 }
 
-/**
- * Workers inherit the parent's Node options, but not all apply to a worker started from a file: a
- * library caller running `node --input-type=module -e '...scan()...'` made every worker fail to start.
- */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    // `-e CODE` / `-p CODE` are the parent's script, not options for the worker.
-    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') i++;
-    else if (!a.startsWith('--input-type') && !a.startsWith('--eval=') && !a.startsWith('--print=')) out.push(a);
-  }
-  return out;
-}
-
 interface Slot {
   worker: Worker;
   inFlight: number;
@@ -57,7 +41,10 @@ interface Slot {
  */
 export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: PoolOptions): AsyncIterable<{ chunk: Chunk; matches: Match[] }> {
   const init: WorkerInit = { rules: options.rules, options: options.detect };
-  const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({ worker: new (workerThreads().Worker)(WORKER_FILE, { workerData: init, execArgv: workerExecArgv() }), inFlight: 0 }));
+  // No Node options for the worker: it runs only our compiled module, and many of the parent's options are
+  // refused in a worker and made it throw (`node --max-old-space-size=4096 sprawl ...`, `--stack-size`,
+  // or a library caller's `node --input-type=module -e ...`).
+  const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({ worker: new (workerThreads().Worker)(WORKER_FILE, { workerData: init, execArgv: [] }), inFlight: 0 }));
   const sent = new Map<number, { slot: Slot; chunks: Chunk[]; bytes: number }>();
   const ready: Array<{ chunk: Chunk; matches: Match[] }> = [];
   let failure: Error | null = null;
