@@ -9,9 +9,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
-// The launcher. A pre-commit hook has 200 ms, Node's start-up included, and loading the program (commander,
-// re2, the scanner) takes ~60 ms of it. Listing the staged changes needs none of that, so for
-// `scan --staged` the git calls start here and run while the rest loads.
+// The CLI's entry (bundled into dist/cli/bundle.cjs, which dist/cli/sprawl.cjs runs). A pre-commit hook has
+// 200 ms, Node's start-up included, and initialising the program (commander, re2, the scanner) takes a
+// good part of it. Listing the staged changes needs none of that, so for `scan --staged` the git calls
+// start here and run meanwhile.
 const staged = stagedScanTarget(process.argv.slice(2));
 if (staged !== null) startStagedListing(resolve(staged));
 void import('./program.js').then((program) => program.runProgram());
