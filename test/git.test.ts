@@ -20,6 +20,24 @@ describe('git history', () => {
     expect(report.scan.stats.commitsWalked).toBe(2);
   });
 
+  it('reads a log committed to the repository as a log: colour codes cleaned, masks counted, the job named', async () => {
+    const r = makeRepo();
+    // A GitLab trace saved as <job>.log: the token sits right after a colour code, where no word boundary is.
+    const trace = [
+      'section_start:1700000002:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting "step_script" stage of the job script\x1b[0;m',
+      '\x1b[32;1m$ env | sort\x1b[0;m',
+      `GH_TOKEN=\x1b[1m${tok('committed-log')}\x1b[0m`,
+      'REGISTRY_PASSWORD=[MASKED]',
+      'section_end:1700000009:step_script\r\x1b[0K',
+    ].join('\n');
+    const added = r.commit('save the failing trace', { 'ci-logs/deploy-prod.log': trace + '\n' }, '2024-03-01T00:00:00Z');
+    r.commit('drop the trace', { 'ci-logs/deploy-prod.log': null }, '2024-03-02T00:00:00Z');
+    const report = await scan({ targets: [r.dir] });
+    expect(report.findings).toHaveLength(1);
+    expect(report.findings[0]).toMatchObject({ source: 'git', path: 'ci-logs/deploy-prod.log', line: 3, commit: added, ci: { system: 'gitlab-ci', job: 'deploy-prod' } });
+    expect(report.scan.stats.skipped['masked-in-log']).toBe(1);
+  });
+
   it('finds both values of a rotated secret, each with its own introducing commit', async () => {
     const r = makeRepo();
     const c1 = r.commit('v1', { 'deploy/config.yml': `token: ${tok('rot-1')}\n` }, '2024-01-01T00:00:00Z');

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import type { Chunk } from '../../core/types.js';
 import type { SourceContext } from '../context.js';
+import { isCiLog, committedLog } from '../logs/chunk.js';
 import { catFileBatch } from './catfile.js';
 import { isShallow } from './repo.js';
 
@@ -57,7 +58,8 @@ export async function* historyChunks(repo: string, ctx: SourceContext, options: 
     }
     ctx.scannedBlob(obj.data.length);
     options.scanned?.add(obj.oid);
-    yield { data: obj.data, provenance: { source: 'git', repo: repoName, path, blobId: obj.oid } };
+    const chunk: Chunk = { data: obj.data, provenance: { source: 'git', repo: repoName, path, blobId: obj.oid } };
+    yield isCiLog(path, obj.data, false) ? committedLog(chunk, ctx) : chunk;
     // Let the event loop read git's pipe while the next blob is matched. Buffered objects otherwise resolve
     // as microtasks without ever reaching the poll phase, the 64 KiB pipe stays full, and git waits on
     // every blob the engine matches: reading and matching ran one after the other (2.1x cat-file's time).

@@ -31,11 +31,25 @@ export function isCiLog(path: string, data: Buffer, explicit: boolean): boolean 
  * A GitLab trace does not name its job: its file name does (save traces as `<job>.log`).
  */
 export function logChunk(data: Buffer, provenance: Omit<Provenance, 'source' | 'log'>, ctx: SourceContext, hint: LogHint = {}): Chunk {
+  const read = readLog(data, provenance.path, ctx, hint);
+  return { data: read.data, provenance: { ...provenance, source: 'log', log: read.log } };
+}
+
+/**
+ * A log committed to a repository (`*.log`, a saved run-log entry), read from git history: cleaned and
+ * placed like any log, but still a git blob, whose provenance is the commits that added it.
+ */
+export function committedLog(chunk: Chunk, ctx: SourceContext): Chunk {
+  const read = readLog(chunk.data, chunk.provenance.path, ctx, {});
+  return { data: read.data, provenance: { ...chunk.provenance, log: read.log } };
+}
+
+function readLog(data: Buffer, path: string, ctx: SourceContext, hint: LogHint): { data: Buffer; log: NonNullable<Provenance['log']> } {
   const cleaned = cleanLog(data);
   if (cleaned.masked > 0) ctx.count('masked-in-log', cleaned.masked);
   const system = hint.system ?? cleaned.system;
-  const stem = provenance.path.replace(/^.*[/!]/, '').replace(/\.(?:log|txt)$/i, '');
+  const stem = path.replace(/^.*[/!]/, '').replace(/\.(?:log|txt)$/i, '');
   const job = hint.job !== undefined ? hint.job : system === 'gitlab-ci' && stem !== '-' ? stem : null;
   const steps = typeof hint.step === 'string' ? [{ at: 0, step: hint.step }] : cleaned.steps;
-  return { data: cleaned.data, provenance: { ...provenance, source: 'log', log: { system, job, steps } } };
+  return { data: cleaned.data, log: { system, job, steps } };
 }
