@@ -222,6 +222,28 @@ describe('sprawl org (CLI)', () => {
     expect(JSON.parse(ok.stdout).scan.targets).toEqual(['api', 'tools']);
   });
 
+  it('gives up a clone from a server that stops answering, after --stall-timeout, and scans the rest', async () => {
+    // A git host that accepts connections and never says a word.
+    const { createServer } = await import('node:net');
+    const held: Array<import('node:net').Socket> = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    try {
+      const org = makeOrg();
+      writeFileSync(org.listFile, [org.bare.api, `http://127.0.0.1:${port}/acme/hung.git`].join('\n'));
+      const started = Date.now();
+      const r = await sprawlAsync(['org', '--repos', org.listFile, '--cache', org.cache, '--stall-timeout', '2', '-f', 'json']);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/acme\/hung: could not clone/);
+      expect(JSON.parse(r.stdout).scan.targets).toEqual(['api', 'acme/hung']);
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
+  }, 60_000);
+
   it('records the org scan in an inventory; a repository that failed to clone resolves nothing', () => {
     const org = makeOrg();
     const db = join(mkdtempSync(join(tmpdir(), 'sprawl-org-inv-')), 'inventory.db');

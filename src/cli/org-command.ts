@@ -14,6 +14,7 @@ export interface OrgFlags extends ScanFlags {
   apiUrl?: string;
   cache?: string;
   concurrency?: string;
+  stallTimeout?: string;
   shard?: string;
   includeForks?: boolean;
   includeArchived?: boolean;
@@ -50,6 +51,8 @@ export async function orgCommand(flags: OrgFlags): Promise<number> {
   if (flags.failOnNew && !flags.inventory) throw new ConfigError('--fail-on-new needs --inventory FILE: it fails only on secrets that inventory has not seen before');
   const concurrency = flags.concurrency === undefined ? 3 : Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new ConfigError('--concurrency must be a whole number of at least 1');
+  const stallSeconds = flags.stallTimeout === undefined ? undefined : Number(flags.stallTimeout);
+  if (stallSeconds !== undefined && !(Number.isFinite(stallSeconds) && stallSeconds >= 1)) throw new ConfigError('--stall-timeout must be a number of seconds, at least 1');
   const shard = flags.shard === undefined ? null : parseShard(flags.shard);
   const scanOptions = scanOptionsFrom(flags);
   const token = process.env.GITHUB_TOKEN || undefined;
@@ -63,6 +66,7 @@ export async function orgCommand(flags: OrgFlags): Promise<number> {
     cacheDir: flags.cache ?? defaultCacheDir(),
     concurrency,
     token,
+    stallSeconds,
     scan: scanOptions,
     onRepo: (o) => {
       done++;

@@ -13,6 +13,8 @@ export interface MirrorOptions {
   token?: string;
   /** Environment of git. Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Seconds a clone or fetch may go without progress before git gives up on it. Default 300. */
+  stallSeconds?: number;
 }
 
 /** A mirror ready to scan. */
@@ -38,9 +40,15 @@ export function mirrorDir(cacheDir: string, target: RepoTarget): string {
  * mirror's config and from git's messages. Prompts are off, so a repository that needs credentials fails
  * at once instead of waiting for a password that never comes.
  */
-export function gitEnv(target: RepoTarget, options: Pick<MirrorOptions, 'token' | 'env'>): NodeJS.ProcessEnv {
+export function gitEnv(target: RepoTarget, options: Pick<MirrorOptions, 'token' | 'env' | 'stallSeconds'>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), GIT_TERMINAL_PROMPT: '0' };
-  env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes';
+  // A server that stops answering would hold a scheduled org scan forever. git's own watchdogs end such a
+  // transfer: over HTTP, under 1 KB/s for stallSeconds (curl's low-speed limit, also while it waits for a
+  // response); over SSH, a connect timeout and keep-alives. A user's own settings win.
+  const stall = Math.max(1, Math.round(options.stallSeconds ?? 300));
+  env.GIT_HTTP_LOW_SPEED_LIMIT ??= '1000';
+  env.GIT_HTTP_LOW_SPEED_TIME ??= String(stall);
+  env.GIT_SSH_COMMAND ??= `ssh -o BatchMode=yes -o ConnectTimeout=${Math.min(stall, 30)} -o ServerAliveInterval=15 -o ServerAliveCountMax=${Math.max(1, Math.ceil(stall / 15))}`;
   if (options.token && target.auth) {
     const n = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
     const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');

@@ -16,6 +16,8 @@ export interface OrgScanOptions {
   concurrency?: number;
   /** Token for repositories with `auth`. */
   token?: string;
+  /** Seconds a clone or fetch may go without progress (see MirrorOptions). Default 300. */
+  stallSeconds?: number;
   /** Options of every repository's scan; `targets` and `repoName` are set per repository. The config
    * is the org's (`--config`): a repository's own sprawl.yaml is not read. */
   scan: Omit<ScanOptions, 'targets' | 'repoName'>;
@@ -66,7 +68,7 @@ export async function scanOrg(options: OrgScanOptions): Promise<Report> {
 async function scanOne(repo: RepoTarget, options: OrgScanOptions, scanOptions: Omit<ScanOptions, 'targets'>): Promise<RepoOutcome & { report?: Report }> {
   const outcome: RepoOutcome & { report?: Report } = { name: repo.name };
   try {
-    const mirror = await updateMirror(repo, { cacheDir: options.cacheDir, token: options.token });
+    const mirror = await updateMirror(repo, { cacheDir: options.cacheDir, token: options.token, stallSeconds: options.stallSeconds });
     if (mirror.warning) outcome.warning = `${repo.name}: ${mirror.warning}`;
     const report = await scanMirror(repo, mirror.dir, scanOptions).catch((e: Error) => {
       throw new Error(`scan of ${displayUrl(repo.url)} failed: ${e.message}`);
