@@ -57,32 +57,36 @@ export function loadConfig(path: string): SprawlConfig {
   } catch (e) {
     throw new ConfigError(`${path}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  return parseConfig(text, path, dirname(resolve(path)));
+}
+
+/** A configuration's text; `where` names it in errors, and `rules` folders are taken relative to `base`. */
+export function parseConfig(text: string, where: string, base: string): SprawlConfig {
   let raw: unknown;
   try {
     raw = (requireLazy('yaml') as typeof import('yaml')).parse(text);
   } catch (e) {
-    throw new ConfigError(`${path}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw new ConfigError(`${where}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   if (raw === null || raw === undefined) return emptyConfig();
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path}: expected a mapping at the top level`);
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${where}: expected a mapping at the top level`);
   const r = raw as Record<string, unknown>;
   const known = ['rules', 'disabledRules', 'allowlist', 'maxFileSize', 'maxDecodeDepth'];
-  for (const k of Object.keys(r)) if (!known.includes(k)) throw new ConfigError(`${path}: unknown key '${k}' (known: ${known.join(', ')})`);
+  for (const k of Object.keys(r)) if (!known.includes(k)) throw new ConfigError(`${where}: unknown key '${k}' (known: ${known.join(', ')})`);
   const allow = (r.allowlist ?? {}) as Record<string, unknown>;
-  const base = dirname(resolve(path));
   const config: SprawlConfig = {
-    rules: list(r.rules, `${path}: rules`).map((d) => resolve(base, d)),
-    disabledRules: list(r.disabledRules, `${path}: disabledRules`),
+    rules: list(r.rules, `${where}: rules`).map((d) => resolve(base, d)),
+    disabledRules: list(r.disabledRules, `${where}: disabledRules`),
     allowlist: {
-      paths: list(allow.paths, `${path}: allowlist.paths`),
-      regexes: list(allow.regexes, `${path}: allowlist.regexes`),
-      secretIds: list(allow.secretIds, `${path}: allowlist.secretIds`),
+      paths: list(allow.paths, `${where}: allowlist.paths`),
+      regexes: list(allow.regexes, `${where}: allowlist.regexes`),
+      secretIds: list(allow.secretIds, `${where}: allowlist.secretIds`),
     },
   };
-  if (r.maxFileSize !== undefined) config.maxFileSize = parseSize(r.maxFileSize, `${path}: maxFileSize`);
+  if (r.maxFileSize !== undefined) config.maxFileSize = parseSize(r.maxFileSize, `${where}: maxFileSize`);
   if (r.maxDecodeDepth !== undefined) {
     if (typeof r.maxDecodeDepth !== 'number' || r.maxDecodeDepth < 0 || r.maxDecodeDepth > 5) {
-      throw new ConfigError(`${path}: maxDecodeDepth must be a number from 0 to 5`);
+      throw new ConfigError(`${where}: maxDecodeDepth must be a number from 0 to 5`);
     }
     config.maxDecodeDepth = r.maxDecodeDepth;
   }

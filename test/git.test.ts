@@ -38,6 +38,15 @@ describe('git history', () => {
     expect(report.scan.stats.skipped['masked-in-log']).toBe(1);
   });
 
+  it("applies sprawl.yaml's allowlist.paths to history too, not only to the working tree", async () => {
+    const r = makeRepo();
+    r.commit('fixtures', { 'sprawl.yaml': 'allowlist:\n  paths: ["test/fixtures/**"]\n', 'test/fixtures/old.env': `TOKEN=${tok('allow-hist')}\n` }, '2024-01-01T00:00:00Z');
+    r.commit('rm', { 'test/fixtures/old.env': null }, '2024-01-02T00:00:00Z');
+    r.commit('leak', { 'app.env': `TOKEN=${tok('allow-real')}\n` }, '2024-01-03T00:00:00Z');
+    const report = await scan({ targets: [r.dir] });
+    expect([...new Set(report.findings.map((f) => f.path))]).toEqual(['app.env']);
+  });
+
   it('finds both values of a rotated secret, each with its own introducing commit', async () => {
     const r = makeRepo();
     const c1 = r.commit('v1', { 'deploy/config.yml': `token: ${tok('rot-1')}\n` }, '2024-01-01T00:00:00Z');

@@ -131,6 +131,25 @@ describe('org scan', () => {
     expect(FORMATS.json(report, { color: false })).not.toContain(org.shared);
   });
 
+  it("applies each repository's own sprawl.yaml only when asked (--repo-config), and warns about a broken one", async () => {
+    const web = makeRepo();
+    const own = fakeChecksummedToken('ghp', 'repo-config-own');
+    const kept = fakeChecksummedToken('ghp', 'repo-config-kept');
+    web.commit('init', { 'fixtures/sample.env': `TOKEN=${own}\n`, 'deploy/ci.sh': `export GH_TOKEN=${kept}\n`, 'sprawl.yaml': 'allowlist:\n  paths: ["fixtures/**"]\n' }, '2024-01-01T00:00:00Z');
+    const tools = makeRepo();
+    tools.commit('init', { 'app.env': `TOKEN=${fakeChecksummedToken('ghp', 'repo-config-tools')}\n`, 'sprawl.yaml': 'allowlst:\n  paths: ["**"]\n' }, '2024-01-01T00:00:00Z');
+    const repos = parseRepoList([bareCopy(web, 'web'), bareCopy(tools, 'tools')].join('\n'), 'list');
+    const cacheDir = mkdtempSync(join(tmpdir(), 'sprawl-org-repo-config-'));
+    const paths = (r: Awaited<ReturnType<typeof scanOrg>>) => [...new Set(r.findings.map((f) => `${f.repo}:${f.path}`))].sort();
+
+    const orgOnly = await scanOrg({ repos, cacheDir, scan: { now: NOW } });
+    expect(paths(orgOnly)).toEqual(['tools:app.env', 'web:deploy/ci.sh', 'web:fixtures/sample.env']);
+
+    const withRepos = await scanOrg({ repos, cacheDir, repoConfig: true, scan: { now: NOW } });
+    expect(paths(withRepos)).toEqual(['tools:app.env', 'web:deploy/ci.sh']);
+    expect(withRepos.scan.warnings).toContainEqual(expect.stringMatching(/^tools: sprawl\.yaml: unknown key 'allowlst'.*org's configuration only/));
+  });
+
   it('scans only each HEAD tree with --no-history', async () => {
     const org = makeOrg();
     const repos = parseRepoList(readFileSync(org.listFile, 'utf8'), org.listFile).filter((r) => r.name !== 'missing');

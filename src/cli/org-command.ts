@@ -15,6 +15,7 @@ export interface OrgFlags extends ScanFlags {
   cache?: string;
   concurrency?: string;
   stallTimeout?: string;
+  repoConfig?: boolean;
   shard?: string;
   includeForks?: boolean;
   includeArchived?: boolean;
@@ -67,6 +68,7 @@ export async function orgCommand(flags: OrgFlags): Promise<number> {
     concurrency,
     token,
     stallSeconds,
+    repoConfig: flags.repoConfig === true,
     scan: scanOptions,
     onRepo: (o) => {
       done++;

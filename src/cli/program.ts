@@ -85,6 +85,7 @@ const orgCmd = program
   .option('--cache <dir>', 'folder of the bare mirrors (default $XDG_CACHE_HOME/sprawl/mirrors)')
   .option('--concurrency <n>', 'repositories mirrored and scanned at once (default 3)')
   .option('--stall-timeout <seconds>', 'give up a clone or fetch that makes no progress for this long (default 300)')
+  .option('--repo-config', "also apply each repository's own sprawl.yaml (allowlists, disabled rules) from its HEAD")
   .option('--shard <i/n>', 'scan shard i of n, i from 0 (e.g. $JOB_COMPLETION_INDEX/4); merge the shards with sprawl merge')
   .option('-c, --config <file>', 'sprawl.yaml for every repository')
   .option('--rules <dir...>', 'extra rule folders or files')

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
-import { emptyConfig } from '../config.js';
+import { execFile } from 'node:child_process';
+import { CONFIG_NAMES, emptyConfig, parseConfig, type SprawlConfig } from '../config.js';
 import type { Report } from '../core/types.js';
 import { prepareRules, scan, type ScanOptions } from '../scan.js';
 import { mergeReports } from './merge.js';
@@ -18,6 +19,13 @@ export interface OrgScanOptions {
   token?: string;
   /** Seconds a clone or fetch may go without progress (see MirrorOptions). Default 300. */
   stallSeconds?: number;
+  /**
+   * Also apply each repository's own sprawl.yaml (from its HEAD) on top of the org's configuration: its
+   * allowlists and disabled rules add to the org's. Off by default: in an org-wide scan a repository
+   * should not be able to silence its own findings unless the scan's owner says so. A repository's
+   * `rules:` folders are not read (a mirror has no working tree); its size limits never override the org's.
+   */
+  repoConfig?: boolean;
   /** Options of every repository's scan; `targets` and `repoName` are set per repository. The config
    * is the org's (`--config`): a repository's own sprawl.yaml is not read. */
   scan: Omit<ScanOptions, 'targets' | 'repoName'>;
@@ -70,7 +78,7 @@ async function scanOne(repo: RepoTarget, options: OrgScanOptions, scanOptions: O
   try {
     const mirror = await updateMirror(repo, { cacheDir: options.cacheDir, token: options.token, stallSeconds: options.stallSeconds });
     if (mirror.warning) outcome.warning = `${repo.name}: ${mirror.warning}`;
-    const report = await scanMirror(repo, mirror.dir, scanOptions).catch((e: Error) => {
+    const report = await scanMirror(repo, mirror.dir, scanOptions, options.repoConfig).catch((e: Error) => {
       throw new Error(`scan of ${displayUrl(repo.url)} failed: ${e.message}`);
     });
     if (outcome.warning) report.scan.warnings.unshift(outcome.warning);
@@ -84,9 +92,44 @@ async function scanOne(repo: RepoTarget, options: OrgScanOptions, scanOptions: O
 }
 
 /** One mirror's scan, its target and warnings named by the repository rather than the cache folder. */
-async function scanMirror(repo: RepoTarget, dir: string, options: Omit<ScanOptions, 'targets'>): Promise<Report> {
-  const report = await scan({ ...options, targets: [dir], repoName: repo.name });
+async function scanMirror(repo: RepoTarget, dir: string, options: Omit<ScanOptions, 'targets'>, repoConfig = false): Promise<Report> {
+  let own: SprawlConfig | null = null;
+  let configWarning: string | null = null;
+  try {
+    own = repoConfig ? await headConfig(dir) : null;
+  } catch (e) {
+    // A broken sprawl.yaml in one repository is its owners' to fix; the org's configuration still applies.
+    configWarning = `${(e as Error).message}; scanned with the org's configuration only`;
+  }
+  const config = own ? withRepoConfig(options.config ?? emptyConfig(), own) : options.config;
+  const report = await scan({ ...options, ...(config ? { config } : {}), targets: [dir], repoName: repo.name });
+  if (configWarning) report.scan.warnings.unshift(configWarning);
   report.scan.targets = [repo.name];
   report.scan.warnings = report.scan.warnings.map((w) => (w.startsWith(dir) ? repo.name + w.slice(dir.length) : `${repo.name}: ${w}`));
   return report;
+}
+
+/** The repository's own configuration file at HEAD, the first of CONFIG_NAMES it has; null when none. */
+async function headConfig(dir: string): Promise<SprawlConfig | null> {
+  for (const file of CONFIG_NAMES) {
+    const text = await new Promise<string | null>((done) =>
+      execFile('git', ['-C', dir, 'show', `HEAD:${file}`], { encoding: 'utf8', maxBuffer: 1024 * 1024 }, (e, out) => done(e ? null : out)),
+    );
+    if (text !== null) return parseConfig(text, file, dir);
+  }
+  return null;
+}
+
+/** The org's configuration with a repository's allowlists and disabled rules added. */
+function withRepoConfig(org: SprawlConfig, own: SprawlConfig): SprawlConfig {
+  const union = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])];
+  return {
+    ...org,
+    disabledRules: union(org.disabledRules, own.disabledRules),
+    allowlist: {
+      paths: union(org.allowlist.paths, own.allowlist.paths),
+      regexes: union(org.allowlist.regexes, own.allowlist.regexes),
+      secretIds: union(org.allowlist.secretIds, own.allowlist.secretIds),
+    },
+  };
 }

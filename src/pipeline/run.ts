@@ -10,6 +10,7 @@ import { compileRuleSet, type RuleSet } from '../rules/compile.js';
 import { BUILTIN_RULES_DIR, loadRules } from '../rules/load.js';
 import { collectContext, type CollectedContext } from '../sources/context.js';
 import { DEFAULT_MAX_FILE_SIZE } from '../sources/files.js';
+import { ignore } from '../sources/packages.js';
 import type { ScanOptions } from '../scan.js';
 import type { RepoHead } from '../analyze/lifecycle.js';
 import type { CodeOwners } from '../analyze/owners.js';
@@ -71,6 +72,24 @@ export function prepareRules(options: Pick<ScanOptions, 'rulesDirs' | 'noBuiltin
   return { rules: enabled, ruleSet };
 }
 
+/**
+ * The allowlist's paths (gitignore patterns), for findings. The file listing already skips them in the
+ * working tree; history blobs and archive members are only known by path once found, so their findings
+ * are dropped here (and counted as suppressed), as gitleaks does with its path allowlist.
+ */
+function pathAllowlist(patterns: string[]): (path: string) => boolean {
+  if (patterns.length === 0) return () => false;
+  const ig = ignore()().add(patterns);
+  return (path) => {
+    try {
+      return ig.ignores(path.replace(/^\/+/, ''));
+    } catch {
+      // `ignore` refuses paths it cannot place (`-` for standard input, `..`): such a path is allowed by none.
+      return false;
+    }
+  };
+}
+
 export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
   const { rules, ruleSet } = options.rules ?? prepareRules(options, config);
   const allowRegexes = config.allowlist.regexes.map((r) => {
@@ -81,6 +100,7 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
     }
   });
   const allowIds = new Set(config.allowlist.secretIds);
+  const allowedPath = pathAllowlist(config.allowlist.paths);
   const findingOptions = { idKey: envIdKey(options.env), reveal: options.reveal === true };
   const run: ScanRun = {
     options,
@@ -121,7 +141,7 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
           const place = ci ? placeOf(ci, o.finding.line) : { job: null, step: null };
           o.finding.ci = { system, workflow: o.finding.path, ...place, ...(o.match.ciBlock ? { block: o.match.ciBlock } : {}) };
         }
-        if (allowIds.has(o.finding.secretId) || options.baseline?.has(o.finding.secretId)) run.suppressed++;
+        if (allowIds.has(o.finding.secretId) || options.baseline?.has(o.finding.secretId) || allowedPath(o.finding.path)) run.suppressed++;
         else into.push(o);
       }
     },
