@@ -225,3 +225,30 @@ describe('pipelines in git', () => {
     expect(out).toMatch(/ci\.secret-echoed/);
   });
 });
+
+describe('GitHub Actions step names', () => {
+  it('names an unnamed action step as GitHub does, and never an unnamed script step after its script', async () => {
+    const { tempTree } = await import('./helpers/tmp.js');
+    const dir = tempTree({
+      '.github/workflows/release.yml': [
+        'on: push',
+        'jobs:',
+        '  publish:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - uses: docker/login-action@v3',
+        '        with:',
+        '          username: acme-bot',
+        '          password: Zq8Xv3Lm7Kw2Tn5RbY4c',
+        '      - run: echo "password=Hq4vT9xLm2PwZ7kR" > .creds',
+        '',
+      ].join('\n'),
+    });
+    const report = await scan({ targets: [dir], history: false });
+    const steps = report.findings.map((f) => [f.line, f.ci?.step]).sort((a, b) => Number(a[0]) - Number(b[0]));
+    expect(steps).toEqual([
+      [9, 'Run docker/login-action@v3'],
+      [10, 'step 2'],
+    ]);
+  });
+});

@@ -41,6 +41,10 @@ function jobVariables(y: YamlCtx, job: unknown): CiVariable[] {
   return vars;
 }
 
+function actionStepName(uses: string | null): string | null {
+  return uses ? `Run ${uses}` : null;
+}
+
 function steps(y: YamlCtx, node: unknown): CiStep[] {
   const out: CiStep[] = [];
   items(y, node).forEach((step, i) => {
@@ -48,7 +52,9 @@ function steps(y: YamlCtx, node: unknown): CiStep[] {
     if (!lines) return;
     const run = get(y, step, 'run');
     out.push({
-      name: str(y, get(y, step, 'name')) ?? `step ${i + 1}`,
+      // An unnamed action step is named as GitHub shows it, `Run <action>`. An unnamed script step keeps its
+      // number: GitHub names it after its first line, which may hold the very secret being reported.
+      name: str(y, get(y, step, 'name')) ?? actionStepName(str(y, get(y, step, 'uses'))) ?? `step ${i + 1}`,
       ...lines,
       variables: mapVariables(y, get(y, step, 'env'), 'env'),
       scripts: run === undefined ? [] : scriptRanges(y, run),
