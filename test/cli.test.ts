@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -185,10 +185,13 @@ describe('the sprawl command (dist/cli/sprawl.cjs)', () => {
     const files = readdirSync(join(cacheHome, 'sprawl'));
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^scan-v\d+/);
+    const file = join(cacheHome, 'sprawl', files[0]!);
+    const written = statSync(file);
     const second = run();
     expect(strip(second.stdout)).toBe(strip(first.stdout));
+    // Accepted, so not written again: a cache V8 refused would be replaced after every run.
+    expect(statSync(file)).toMatchObject({ ino: written.ino, mtimeMs: written.mtimeMs });
     // V8 refuses a damaged cache; the run compiles as usual and writes a good one again.
-    const file = join(cacheHome, 'sprawl', files[0]!);
     writeFileSync(file, Buffer.alloc(4096, 7));
     const third = run();
     expect(third.stderr).toBe('');

@@ -41,20 +41,17 @@ function jobVariables(y: YamlCtx, job: unknown): CiVariable[] {
   return vars;
 }
 
-function actionStepName(uses: string | null): string | null {
-  return uses ? `Run ${uses}` : null;
-}
-
 function steps(y: YamlCtx, node: unknown): CiStep[] {
   const out: CiStep[] = [];
   items(y, node).forEach((step, i) => {
     const lines = linesOf(y, step);
     if (!lines) return;
     const run = get(y, step, 'run');
+    const uses = str(y, get(y, step, 'uses'));
     out.push({
       // An unnamed action step is named as GitHub shows it, `Run <action>`. An unnamed script step keeps its
       // number: GitHub names it after its first line, which may hold the very secret being reported.
-      name: str(y, get(y, step, 'name')) ?? actionStepName(str(y, get(y, step, 'uses'))) ?? `step ${i + 1}`,
+      name: str(y, get(y, step, 'name')) ?? (uses ? `Run ${uses}` : `step ${i + 1}`),
       ...lines,
       variables: mapVariables(y, get(y, step, 'env'), 'env'),
       scripts: run === undefined ? [] : scriptRanges(y, run),

@@ -27,7 +27,7 @@ export interface OrgScanOptions {
    */
   repoConfig?: boolean;
   /** Options of every repository's scan; `targets` and `repoName` are set per repository. The config
-   * is the org's (`--config`): a repository's own sprawl.yaml is not read. */
+   * is the org's (`--config`); a repository's own sprawl.yaml is read only with `repoConfig`. */
   scan: Omit<ScanOptions, 'targets' | 'repoName'>;
   /** Told when each repository is done, for progress lines. */
   onRepo?: (done: RepoOutcome) => void;
