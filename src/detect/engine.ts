@@ -37,8 +37,30 @@ const WINDOW_BEFORE = 160;
  * decoding of encoded segments (scanned again, recursively), then overlap resolution.
  */
 export function detect(data: Buffer, ruleSet: RuleSet, options: DetectOptions = {}): Match[] {
+  return detectScoped(data, ruleSet, options, null);
+}
+
+/** Rules whose windows reach further than this past their keyword are tracked by `detectScoped` (REACH). */
+export const REACH = 512;
+
+/** Where a scoped detection looked, and what it must hand to the next version's. */
+export interface Scope {
+  /** Flat [from, to) byte ranges, sorted and disjoint: keywords are looked for only inside them (each
+   * keyword wholly inside). The windows around a keyword still reach outside. */
+  ranges: number[];
+  /** Filled with [keyword start, window end, rule index] of every keyword hit in the ranges looked at whose
+   * rule's window reaches more than REACH bytes past it (private key blocks, JWTs). */
+  reaching: number[];
+}
+
+/**
+ * `detect`, with keywords looked for only in `scope.ranges` (null: everywhere). For a new version of a
+ * file whose unchanged stretches were matched before (see revisions.ts). Decoded content is always
+ * scanned whole: it is not the file's bytes.
+ */
+export function detectScoped(data: Buffer, ruleSet: RuleSet, options: DetectOptions, scope: Scope | null): Match[] {
   const budget = { bytes: options.maxDecodeBytes ?? 1024 * 1024 };
-  const found = detectAt(data, ruleSet, options, options.maxDecodeDepth ?? 2, budget);
+  const found = detectAt(data, ruleSet, options, options.maxDecodeDepth ?? 2, budget, scope);
   const resolved = resolveOverlaps(screen(found, data, ruleSet, options), (id) => ruleSet.byId.get(id));
   const ci = ciOf(data, options);
   if (!ci) return resolved;
@@ -62,9 +84,9 @@ function ciOf(data: Buffer, options: DetectOptions): CiPipeline | null {
   return system ? parseCiConfig(system, data.toString('utf8')).pipeline : null;
 }
 
-function detectAt(data: Buffer, rs: RuleSet, options: DetectOptions, depth: number, budget: { bytes: number }): Match[] {
+function detectAt(data: Buffer, rs: RuleSet, options: DetectOptions, depth: number, budget: { bytes: number }, scope: Scope | null = null): Match[] {
   const out: Match[] = [];
-  const { byRule, decode } = candidateWindows(data, rs, options);
+  const { byRule, decode } = candidateWindows(data, rs, options, scope);
   for (const [ruleIdx, spans] of byRule) {
     runRule(rs.rules[ruleIdx]!, data, spans, options, out);
   }
@@ -170,7 +192,7 @@ function requiresChecker(data: Buffer): (literals: string[], from: number, to: n
  * ~5 µs a hit, and URLs (`://`) or `token` hit tens of thousands of times in ordinary code. The keyword is
  * then told from the bytes that end at `lastIndex`.
  */
-function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): { byRule: Map<number, number[]>; decode: number[] } {
+function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions, scope: Scope | null): { byRule: Map<number, number[]>; decode: number[] } {
   const windows = new Map<number, number[]>();
   const decode: number[] = [];
   if (data.length === 0) return { byRule: windows, decode };
@@ -178,21 +200,28 @@ function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions): { 
   const n = data.length;
   const regex = rs.locator;
   const hasAll = requiresChecker(data);
-  regex.lastIndex = 0;
-  while (regex.test(data as unknown as string)) {
-    const end = regex.lastIndex;
-    const kw = keywordEndingAt(data, end, rs);
-    if (kw === undefined) continue;
-    const at = end - rs.keywordBytes[kw]!.length;
-    if (rs.decodeContext[kw]) decode.push(Math.max(0, at - DECODE_BEFORE), Math.min(n, end + DECODE_AFTER));
-    for (const ruleIdx of rs.rulesByKeyword[kw]!) {
-      const rule = rs.rules[ruleIdx]!.rule;
-      if (skipGeneric && rule.generic) continue;
-      const we = Math.min(n, end + rule.maxLength);
-      if (rule.requires.length > 0 && !hasAll(rule.requires, at, we)) continue;
-      let spans = windows.get(ruleIdx);
-      if (!spans) windows.set(ruleIdx, (spans = []));
-      spans.push(Math.max(0, at - WINDOW_BEFORE), we);
+  const ranges = scope ? scope.ranges : [0, n];
+  for (let r = 0; r < ranges.length; r += 2) {
+    const from = ranges[r]!;
+    // A view, not lastIndex on the whole: past a range's end the locator would run on to the next hit.
+    const view = from === 0 && ranges[r + 1] === n ? data : data.subarray(from, ranges[r + 1]);
+    regex.lastIndex = 0;
+    while (regex.test(view as unknown as string)) {
+      const end = from + regex.lastIndex;
+      const kw = keywordEndingAt(data, end, rs);
+      if (kw === undefined) continue;
+      const at = end - rs.keywordBytes[kw]!.length;
+      if (rs.decodeContext[kw]) decode.push(Math.max(0, at - DECODE_BEFORE), Math.min(n, end + DECODE_AFTER));
+      for (const ruleIdx of rs.rulesByKeyword[kw]!) {
+        const rule = rs.rules[ruleIdx]!.rule;
+        if (skipGeneric && rule.generic) continue;
+        const we = Math.min(n, end + rule.maxLength);
+        if (scope && rule.maxLength > REACH) scope.reaching.push(at, we, ruleIdx);
+        if (rule.requires.length > 0 && !hasAll(rule.requires, at, we)) continue;
+        let spans = windows.get(ruleIdx);
+        if (!spans) windows.set(ruleIdx, (spans = []));
+        spans.push(Math.max(0, at - WINDOW_BEFORE), we);
+      }
     }
   }
   for (const [ruleIdx, spans] of windows) windows.set(ruleIdx, mergeSpans(spans));
@@ -262,7 +291,7 @@ const CONFIDENCE_RANK = { high: 3, medium: 2, low: 1 } as const;
 /**
  * Where matches overlap, keep the most specific: a provider rule over a generic one, then higher
  * confidence, then a rule whose checksum vouched for the value (`npm_` over `.npmrc`'s `_authToken`),
- * then the longer secret. The same value found by two rules is one occurrence, not two.
+ * then the longer secret, then the longer match. The same value found by two rules is one occurrence, not two.
  */
 export function resolveOverlaps(matches: Match[], ruleOf: (ruleId: string) => Rule | undefined): Match[] {
   if (matches.length < 2) return matches;
@@ -272,7 +301,16 @@ export function resolveOverlaps(matches: Match[], ruleOf: (ruleId: string) => Ru
     // rotate (and matches the same value written in plain text elsewhere).
     return (rule?.generic ? 0 : 100) + CONFIDENCE_RANK[m.confidence] * 10 + (rule?.checksum && m.confidence !== 'low' ? 5 : 0) + (m.decodedFrom.length > 0 ? 1 : 0);
   };
-  const sorted = [...matches].sort((a, b) => score(b) - score(a) || b.end - b.start - (a.end - a.start));
+  // Ties go to the longer secret, then to the longer match (the rule that read more context: a service
+  // account file over the PEM key inside it), then by rule id: an order that does not depend on the order
+  // the matches were found in, which differs when a file's unchanged stretches carry matches over.
+  const sorted = [...matches].sort(
+    (a, b) =>
+      score(b) - score(a) ||
+      b.end - b.start - (a.end - a.start) ||
+      b.matchEnd - b.matchStart - (a.matchEnd - a.matchStart) ||
+      (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0),
+  );
   const kept: Match[] = [];
   for (const m of sorted) {
     const clash = kept.some(

@@ -13,6 +13,9 @@ export interface PoolOptions {
   rules: Rule[];
   /** Detection options shared by every chunk (the path is each chunk's own). */
   detect: WorkerInit['options'];
+  /** History blobs: each worker matches a version of a path only where it differs from the last one it
+   * saw (see revisions.ts), so every version of a path goes to the same worker. */
+  revisions?: boolean;
 }
 
 /** A batch is sent when it holds this many bytes, or at once when a worker is idle. */
@@ -40,7 +43,7 @@ interface Slot {
  * worker gets whatever is pending at once, so a slow source never waits for a batch to fill.
  */
 export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: PoolOptions): AsyncIterable<{ chunk: Chunk; matches: Match[] }> {
-  const init: WorkerInit = { rules: options.rules, options: options.detect };
+  const init: WorkerInit = { rules: options.rules, options: options.detect, revisions: options.revisions === true };
   // No Node options for the worker: it runs only our compiled module, and many of the parent's options are
   // refused in a worker and made it throw (`node --max-old-space-size=4096 sprawl ...`, `--stack-size`,
   // or a library caller's `node --input-type=module -e ...`).

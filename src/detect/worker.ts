@@ -7,11 +7,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Match, Rule } from '../core/types.js';
 import { compileRuleSet } from '../rules/compile.js';
 import { detect, type DetectOptions } from './engine.js';
+import { detectRevision, revisionMemory } from './revisions.js';
 
 /** What the pool gives a worker when it starts. */
 export interface WorkerInit {
   rules: Rule[];
   options: Omit<DetectOptions, 'onReject' | 'path'>;
+  /** Chunks are versions of files in a history: match each only where it differs from the last version of its path. */
+  revisions: boolean;
 }
 
 /** One batch: the chunks' bytes packed in one transferred buffer, with each chunk's span and path. */
@@ -31,8 +34,13 @@ if (parentPort) {
   // Rules were validated by the main thread: compile each on first use here too.
   const { ruleSet } = compileRuleSet(init.rules, () => true);
   const port = parentPort;
+  const memory = revisionMemory();
   port.on('message', (msg: WorkerBatch) => {
-    const matches = msg.items.map((it) => detect(Buffer.from(msg.buffer, it.offset, it.length), ruleSet, { ...init.options, path: it.path }));
+    const matches = msg.items.map((it) => {
+      const data = Buffer.from(msg.buffer, it.offset, it.length);
+      const options = { ...init.options, path: it.path };
+      return init.revisions ? detectRevision(memory, data, ruleSet, options) : detect(data, ruleSet, options);
+    });
     port.postMessage({ batch: msg.batch, matches } satisfies WorkerResult);
   });
 }

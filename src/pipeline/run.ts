@@ -5,6 +5,7 @@ import { idKey as envIdKey } from '../core/identity.js';
 import type { Chunk, Match, Rule, SeenAt } from '../core/types.js';
 import { detect, type DetectOptions } from '../detect/engine.js';
 import { detectInWorkers, workersAvailable } from '../detect/pool.js';
+import { detectRevision, revisionMemory, type RevisionMemory } from '../detect/revisions.js';
 import { availableParallelism } from 'node:os';
 import { compileRuleSet, type RuleSet } from '../rules/compile.js';
 import { BUILTIN_RULES_DIR, loadRules } from '../rules/load.js';
@@ -41,6 +42,9 @@ export interface ScanRun {
   suppressed: number;
   /** Which files configure CI (by name, or included by `.gitlab-ci.yml`). */
   ci: CiFiles;
+  /** The last version of each path matched on this thread, so that a history blob is matched only where
+   * it differs from it (see detect/revisions.ts). */
+  revisions: RevisionMemory;
   /**
    * Detects in one chunk. A CI configuration is parsed once, for the pipeline rules and for the workloads
    * (`ci`), and a file GitLab CI includes is marked `ci-config` like the file including it. `warn: false`
@@ -118,12 +122,17 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
     k8s: emptyWorkloadIndex(),
     suppressed: 0,
     ci: ciFiles(),
+    revisions: revisionMemory(),
     inspect(chunk, warn = true) {
       const { source } = chunk.provenance;
       // Test-path and documentation heuristics judge source files; a log's path (a job named `test`) says nothing of its values.
       const path = source === 'log' ? undefined : chunk.provenance.path;
       const system = path === undefined ? null : run.ci.systemOf(path);
-      if (!system) return { chunk, matches: detect(chunk.data, ruleSet, { ...run.detectOptions, path, ci: null }), ci: null };
+      if (!system) {
+        const options = { ...run.detectOptions, path, ci: null };
+        const matches = source === 'git' ? detectRevision(run.revisions, chunk.data, ruleSet, options) : detect(chunk.data, ruleSet, options);
+        return { chunk, matches, ci: null };
+      }
       const marked = source === 'file' ? { ...chunk, provenance: { ...chunk.provenance, source: 'ci-config' as const } } : chunk;
       const ci = parseChunk(chunk, system, run.ctx, warn);
       return { chunk: marked, matches: detect(chunk.data, ruleSet, { ...run.detectOptions, path, ci }), ci };
@@ -213,7 +222,7 @@ export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Ch
       }
     }
   }
-  for await (const { chunk, matches } of detectInWorkers(others(), { workers, rules: run.rules, detect: run.detectOptions })) {
+  for await (const { chunk, matches } of detectInWorkers(others(), { workers, rules: run.rules, detect: run.detectOptions, revisions: true })) {
     run.keep(chunk, matches, found);
   }
   return found;

@@ -23,14 +23,28 @@ export async function* catFileBatch(repo: string, oids: AsyncIterable<string>): 
     wake = null;
     w?.();
   };
+  // The running process's writer: given every oid as it is listed, whatever the reading loop awaits.
+  // With `--buffer`, git holds its last answers until stdin closes, so input must not wait for output.
+  let onInput: (() => void) | null = null;
+  let scheduled = false;
+  const kick = (): void => {
+    notify();
+    if (scheduled) return;
+    scheduled = true;
+    // Once per turn of the event loop: the listing hands over oids in bursts, and a write per oid cost ~15 µs.
+    setImmediate(() => {
+      scheduled = false;
+      onInput?.();
+    });
+  };
   // Feed oids from the listing as they arrive, so listing and reading overlap.
   const feeding = (async () => {
     for await (const oid of oids) {
       queue.push(oid);
-      notify();
+      kick();
     }
     inputDone = true;
-    notify();
+    kick();
   })();
 
   while (true) {
@@ -39,58 +53,66 @@ export async function* catFileBatch(repo: string, oids: AsyncIterable<string>): 
       await new Promise<void>((r) => (wake = r));
       continue;
     }
-    const proc = spawn('git', ['-C', repo, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // `--buffer`: git writes through stdio's buffer instead of flushing after every object (~10% faster).
+    // Safe because every oid is written as soon as it is listed and stdin is closed after the last: git
+    // flushes at end of input, so nothing waits in its buffer for a request that never comes.
+    const proc = spawn('git', ['-C', repo, 'cat-file', '--batch', '--buffer'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const reader = new BatchReader(proc);
-    let asked = 0;
-    let answered = 0;
+    // Asked of this process and not yet answered, oldest first, read from `next`.
+    let asked: string[] = [];
+    let next = 0;
     let failed = false;
-    const pending: string[] = [];
+    // Every oid listed goes to git at once (one write per wake-up): git never waits for a request, and the
+    // requests (41 bytes an oid) are all the history this holds. Git's output is held back by the pipe.
+    let closed = false;
+    const send = (): void => {
+      if (closed) return;
+      if (head < queue.length) {
+        const batch = queue.slice(head);
+        head = queue.length;
+        asked.push(...batch);
+        proc.stdin.write(batch.join('\n') + '\n');
+        queue = [];
+        head = 0;
+      }
+      if (inputDone) {
+        closed = true;
+        proc.stdin.end();
+      }
+    };
+    onInput = send;
     try {
       while (true) {
-        // Keep a bounded number of requests in flight: enough to keep git busy, never the whole history.
-        // They go in one write per refill, at half empty: a write per oid cost ~15 µs each.
-        if (asked - answered <= IN_FLIGHT / 2 && head < queue.length) {
-          let batch = '';
-          while (head < queue.length && asked - answered < IN_FLIGHT) {
-            const oid = queue[head++]!;
-            pending.push(oid);
-            batch += oid + '\n';
-            asked++;
-          }
-          proc.stdin.write(batch);
-          if (head > 4096 && head * 2 > queue.length) {
-            queue = queue.slice(head);
-            head = 0;
-          }
-        }
-        if (asked === answered) {
-          if (inputDone && head === queue.length) break;
+        send();
+        if (next === asked.length) {
+          if (closed) break;
           await new Promise<void>((r) => (wake = r));
           continue;
         }
         const obj = await reader.next();
-        const oid = pending.shift()!;
-        answered++;
+        const oid = asked[next++]!;
         if (obj === null) {
           failed = true;
           yield { oid, kind: 'error', message: reader.stderr().trim() || 'git cat-file stopped' };
-          // Anything asked after the object git died on goes back to the queue.
-          queue = [...pending.splice(0), ...queue.slice(head)];
+          // Anything asked after the object git died on goes back to the queue, for a new process.
+          queue = [...asked.slice(next), ...queue.slice(head)];
           head = 0;
           break;
+        }
+        if (next > 4096 && next * 2 > asked.length) {
+          asked = asked.slice(next);
+          next = 0;
         }
         yield obj.kind === 'blob' ? { oid, kind: 'blob', data: obj.data } : { oid, kind: 'missing' };
       }
     } finally {
-      proc.stdin.end();
-      if (failed || answered < asked) proc.kill();
+      onInput = null;
+      if (!closed) proc.stdin.end();
+      if (failed || next < asked.length) proc.kill();
     }
   }
   await feeding;
 }
-
-/** Requests written to git and not yet answered, at most. */
-const IN_FLIGHT = 64;
 
 /** Bytes buffered from git before its stdout is paused: bounds memory whatever the history size. */
 const HIGH_WATER = 8 * 1024 * 1024;
