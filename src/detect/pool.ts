@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { workerThreads } from '../core/builtins.js';
 import type { Chunk, Match, Rule } from '../core/types.js';
+import { REVISION_MIN_BYTES } from './revisions.js';
 import type { WorkerBatch, WorkerInit, WorkerResult } from './worker.js';
 
 /** Options of detection in worker threads. */
@@ -34,6 +35,16 @@ export function workersAvailable(): boolean {
 interface Slot {
   worker: Worker;
   inFlight: number;
+  /** Chunks routed to this worker and not yet sent, and their bytes. */
+  pending: Chunk[];
+  pendingBytes: number;
+}
+
+/** FNV-1a of a path: which worker its versions go to. */
+function pathHash(path: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /**
@@ -47,7 +58,12 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
   // No Node options for the worker: it runs only our compiled module, and many of the parent's options are
   // refused in a worker and made it throw (`node --max-old-space-size=4096 sprawl ...`, `--stack-size`,
   // or a library caller's `node --input-type=module -e ...`).
-  const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({ worker: new (workerThreads().Worker)(WORKER_FILE, { workerData: init, execArgv: [] }), inFlight: 0 }));
+  const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({
+    worker: new (workerThreads().Worker)(WORKER_FILE, { workerData: init, execArgv: [] }),
+    inFlight: 0,
+    pending: [],
+    pendingBytes: 0,
+  }));
   const sent = new Map<number, { slot: Slot; chunks: Chunk[]; bytes: number }>();
   const ready: Array<{ chunk: Chunk; matches: Match[] }> = [];
   let failure: Error | null = null;
@@ -73,28 +89,34 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
     });
   }
 
-  let pending: Chunk[] = [];
-  let pendingBytes = 0;
   let nextBatch = 0;
   const inFlight = (): number => slots.reduce((n, s) => n + s.inFlight, 0);
-  const dispatch = (): void => {
-    if (pending.length === 0) return;
-    const slot = slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
-    const buffer = new ArrayBuffer(pendingBytes);
+  // Every version of a path large enough to be compared with the last goes to the same worker, which
+  // remembers that last version; other chunks go to the worker with the least work.
+  const slotFor = (chunk: Chunk): Slot =>
+    options.revisions && chunk.data.length >= REVISION_MIN_BYTES
+      ? slots[pathHash(chunk.provenance.path) % slots.length]!
+      : slots.reduce((a, b) => (b.inFlight + b.pendingBytes < a.inFlight + a.pendingBytes ? b : a));
+  const dispatch = (slot: Slot): void => {
+    if (slot.pending.length === 0) return;
+    const buffer = new ArrayBuffer(slot.pendingBytes);
     const bytes = new Uint8Array(buffer);
     const items: WorkerBatch['items'] = [];
     let offset = 0;
-    for (const c of pending) {
+    for (const c of slot.pending) {
       bytes.set(c.data, offset);
       items.push({ offset, length: c.data.length, path: c.provenance.path });
       offset += c.data.length;
     }
     const batch = nextBatch++;
-    sent.set(batch, { slot, chunks: pending, bytes: pendingBytes });
-    slot.inFlight += pendingBytes;
+    sent.set(batch, { slot, chunks: slot.pending, bytes: slot.pendingBytes });
+    slot.inFlight += slot.pendingBytes;
     slot.worker.postMessage({ batch, buffer, items } satisfies WorkerBatch, [buffer]);
-    pending = [];
-    pendingBytes = 0;
+    slot.pending = [];
+    slot.pendingBytes = 0;
+  };
+  const dispatchIdle = (): void => {
+    for (const s of slots) if (s.inFlight === 0) dispatch(s);
   };
 
   // The source is pulled by its own task, so that results are handed out while it waits on git.
@@ -102,13 +124,14 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
   const reading = (async () => {
     try {
       for await (const chunk of chunks) {
-        pending.push(chunk);
-        pendingBytes += chunk.data.length;
-        if (pendingBytes >= BATCH_BYTES || slots.some((s) => s.inFlight === 0)) dispatch();
+        const slot = slotFor(chunk);
+        slot.pending.push(chunk);
+        slot.pendingBytes += chunk.data.length;
+        if (slot.pendingBytes >= BATCH_BYTES || slot.inFlight === 0) dispatch(slot);
         while (inFlight() >= MAX_IN_FLIGHT && !failure) await waitForEvent();
         if (failure) return;
       }
-      dispatch();
+      for (const s of slots) dispatch(s);
     } catch (e) {
       failure = e as Error;
     } finally {
@@ -121,9 +144,9 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
     while (true) {
       while (ready.length > 0) yield ready.shift()!;
       if (failure) throw failure;
-      if (sourceDone && sent.size === 0 && pending.length === 0) break;
-      // Waiting for a result: anything pending goes out now rather than when a batch fills.
-      if (slots.some((s) => s.inFlight === 0)) dispatch();
+      if (sourceDone && sent.size === 0 && slots.every((s) => s.pending.length === 0)) break;
+      // Waiting for a result: anything pending for an idle worker goes out now rather than when a batch fills.
+      dispatchIdle();
       await waitForEvent();
     }
     await reading;

@@ -19,9 +19,11 @@ import { lineHasAllowMarker, lineNamesExampleDomain } from './filters.js';
 import { sharedStretches } from './stretches.js';
 
 /** Versions smaller than this are matched whole: comparing would save less than it costs. */
-const MIN_BYTES = 8 * 1024;
+export const REVISION_MIN_BYTES = 8 * 1024;
 /** Bytes of remembered versions, at most, per memory (one per thread that matches). */
 const MEMORY_BYTES = 32 * 1024 * 1024;
+/** Paths remembered as seen once, at most (~60 bytes each). */
+const MAX_SEEN = 200_000;
 /** Matches this close to a change are found again rather than carried: REACH, plus the window before a
  * keyword and the longest keyword. */
 const CARRY_MARGIN = REACH + 256;
@@ -41,13 +43,15 @@ export interface RevisionMemory {
   /** Least recently used first. */
   versions: Map<string, Version>;
   bytes: number;
+  /** Paths seen once, whose next version will be kept. */
+  seen: Set<string>;
   /** Bytes of versions compared with an earlier one, and of those, bytes the keyword pass still covered. */
   compared: number;
   scanned: number;
 }
 
 export function revisionMemory(): RevisionMemory {
-  return { versions: new Map(), bytes: 0, compared: 0, scanned: 0 };
+  return { versions: new Map(), bytes: 0, seen: new Set(), compared: 0, scanned: 0 };
 }
 
 /**
@@ -57,12 +61,20 @@ export function revisionMemory(): RevisionMemory {
  */
 export function detectRevision(memory: RevisionMemory, data: Buffer, rs: RuleSet, options: DetectOptions): Match[] {
   const path = options.path;
-  if (path === undefined || data.length < MIN_BYTES) return detect(data, rs, options);
+  if (path === undefined || data.length < REVISION_MIN_BYTES) return detect(data, rs, options);
   const prev = memory.versions.get(path);
   const reaching: number[] = [];
   let matches: Match[];
-  if (!prev) matches = detectScoped(data, rs, options, { ranges: [0, data.length], reaching });
-  else {
+  if (!prev) {
+    matches = detectScoped(data, rs, options, { ranges: [0, data.length], reaching });
+    // A path's first version is not kept: most large files in a history that never change again (a
+    // generated file, a vendored bundle) would be copied for nothing. The second is kept for the third.
+    if (!memory.seen.has(path)) {
+      if (memory.seen.size >= MAX_SEEN) memory.seen.clear();
+      memory.seen.add(path);
+      return matches;
+    }
+  } else {
     const stretches = sharedStretches(prev.data, data);
     const changed = changedSpans(stretches, prev.data.length, data.length);
     const near = widen(changed, CARRY_MARGIN, data.length);
