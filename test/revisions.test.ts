@@ -35,20 +35,26 @@ const FILLER = [
   '// TODO: rotate credentials when the auth service moves',
 ];
 
+/** A secret with its last characters spoiled: usually no match at all, until an edit puts them back
+ * far from the keyword that starts it. */
+const spoil = (secret: string): string => secret.slice(0, -12) + '#'.repeat(12);
+
 function baseFile(rand: () => number): string[] {
   const lines: string[] = [];
   for (let i = 0; i < 700; i++) lines.push(FILLER[Math.floor(rand() * FILLER.length)]!);
   for (let i = 0; i < 25; i++) lines.splice(Math.floor(rand() * lines.length), 0, secrets[Math.floor(rand() * secrets.length)]!);
+  for (let i = 0; i < 25; i++) lines.splice(Math.floor(rand() * lines.length), 0, spoil(secrets[Math.floor(rand() * secrets.length)]!));
   return lines;
 }
 
 /** One to four edits of the kinds a history holds: added and removed lines, an edited line, a moved
- * block, a changed byte inside a secret, an allow marker added far along a line. */
+ * block, a changed byte inside a secret, a spoiled secret's end put back, an allow marker added far
+ * along a line. */
 function edit(lines: string[], rand: () => number): string[] {
   const out = [...lines];
   const at = (): number => Math.floor(rand() * out.length);
   for (let n = 1 + Math.floor(rand() * 4); n > 0; n--) {
-    const kind = Math.floor(rand() * 6);
+    const kind = Math.floor(rand() * 7);
     if (kind === 0) out.splice(at(), 0, secrets[Math.floor(rand() * secrets.length)]!);
     else if (kind === 1 && out.length > 400) out.splice(at(), 1 + Math.floor(rand() * 20));
     else if (kind === 1) out.splice(at(), 0, ...FILLER);
@@ -63,6 +69,11 @@ function edit(lines: string[], rand: () => number): string[] {
       const line = out[i]!;
       const j = Math.floor(rand() * line.length);
       out[i] = line.slice(0, j) + (line[j] === 'A' ? 'B' : 'A') + line.slice(j + 1);
+    } else if (kind === 6) {
+      const from = at();
+      const i = out.findIndex((l, k) => k >= from && l.endsWith('#'.repeat(12)));
+      const whole = i >= 0 ? secrets.find((x) => spoil(x) === out[i]) : undefined;
+      if (whole) out[i] = whole;
     } else {
       const i = out.findIndex((l, k) => k >= at() && secrets.includes(l));
       if (i >= 0) out[i] = `${out[i]}${' '.repeat(2000)}# sprawl:allow`;
@@ -76,7 +87,9 @@ const comparable = (ms: Match[]): string[] => ms.map((m) => JSON.stringify([m.ru
 describe('matching a file version by version', () => {
   // Seeds 2, 5 and 9 found the cases the design had to answer: a block pasted twice, a key block whose
   // keyword stands far from a change its window reaches, a match RE2 made from an earlier merged window.
-  it.each([1, 2, 3, 5, 7, 9])('finds exactly what matching each version whole finds, while looking at a fraction of the bytes (edits seeded %i)', (seed) => {
+  // Restored secrets fail every seed but two when keywords are looked for only 64 bytes around changes.
+  // SEEDS=10,11,... runs others (22 seeds passed when this was written).
+  it.each((process.env.SEEDS ?? '1,2,3,5,7,9').split(',').map(Number))('finds exactly what matching each version whole finds, while looking at a fraction of the bytes (edits seeded %i)', (seed) => {
     const rand = prng(seed);
     const memory = revisionMemory();
     let lines = baseFile(rand);
