@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
+import { isBinaryFormat } from '../../core/paths.js';
 import type { Chunk } from '../../core/types.js';
 import type { SourceContext } from '../context.js';
 import { isCiLog, committedLog } from '../logs/chunk.js';
@@ -121,6 +122,10 @@ function parseCheckLine(line: string, ctx: SourceContext, maxSize: number): Blob
   const path = sp3 < 0 ? '' : line.slice(sp3 + 1);
   if (size > maxSize) {
     ctx.skip('too-large', `${path || oid} @ ${oid.slice(0, 12)}`, `${size} bytes > limit ${maxSize}`);
+    return null;
+  }
+  if (isBinaryFormat(path)) {
+    ctx.skip('binary', `${path} @ ${oid.slice(0, 12)}`);
     return null;
   }
   return { oid, path: path || oid };
