@@ -21,6 +21,10 @@ export interface PoolOptions {
 
 /** A batch is sent when it holds this many bytes, or at once when a worker is idle. */
 const BATCH_BYTES = 512 * 1024;
+/** Size of the reused batch buffers: a batch of small blobs fills one; a larger batch gets its own. */
+const BATCH_BUFFER = 1024 * 1024;
+/** Reused batch buffers kept, at most. */
+const MAX_SPARE = 32;
 /** Bytes handed to workers and not yet answered: bounds memory whatever the history size. */
 const MAX_IN_FLIGHT = 16 * 1024 * 1024;
 
@@ -79,6 +83,7 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
     slot.worker.on('message', (msg: WorkerResult) => {
       const b = sent.get(msg.batch)!;
       sent.delete(msg.batch);
+      if (msg.buffer.byteLength === BATCH_BUFFER && spare.length < MAX_SPARE) spare.push(msg.buffer);
       slot.inFlight -= b.bytes;
       b.chunks.forEach((chunk, i) => ready.push({ chunk, matches: msg.matches[i]! }));
       wake();
@@ -90,6 +95,7 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
   }
 
   let nextBatch = 0;
+  const spare: ArrayBuffer[] = [];
   const inFlight = (): number => slots.reduce((n, s) => n + s.inFlight, 0);
   // Every version of a path large enough to be compared with the last goes to the same worker, which
   // remembers that last version; other chunks go to the worker with the least work.
@@ -99,7 +105,9 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
       : slots.reduce((a, b) => (b.inFlight + b.pendingBytes < a.inFlight + a.pendingBytes ? b : a));
   const dispatch = (slot: Slot): void => {
     if (slot.pending.length === 0) return;
-    const buffer = new ArrayBuffer(slot.pendingBytes);
+    // Batch buffers go back and forth: a buffer allocated per batch was external memory the GC had to
+    // answer for (a collection every ~40 MB), one handed back and sent again is not.
+    const buffer = slot.pendingBytes <= BATCH_BUFFER ? (spare.pop() ?? new ArrayBuffer(BATCH_BUFFER)) : new ArrayBuffer(slot.pendingBytes);
     const bytes = new Uint8Array(buffer);
     const items: WorkerBatch['items'] = [];
     let offset = 0;

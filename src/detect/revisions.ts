@@ -32,7 +32,9 @@ const CARRY_MARGIN = REACH + 256;
 const SCOPE_MARGIN = CARRY_MARGIN + REACH + 256;
 
 interface Version {
+  /** The version's bytes: a view of `store`. */
   data: Buffer;
+  store: Buffer;
   matches: Match[];
   /** [keyword start, window end, rule index] of its far-reaching keyword hits (see Scope.reaching). */
   reaching: number[];
@@ -263,21 +265,25 @@ function lostSpans(old: Match[], stretches: number[], near: number[]): number[] 
   return merge(out);
 }
 
-function remember(memory: RevisionMemory, path: string, version: Version): void {
+function remember(memory: RevisionMemory, path: string, version: Omit<Version, 'store'>): void {
   const old = memory.versions.get(path);
+  let store: Buffer | null = null;
   if (old) {
     memory.versions.delete(path);
-    memory.bytes -= old.data.buffer.byteLength;
+    memory.bytes -= old.store.length;
+    if (old.store.length >= version.data.length) store = old.store;
   }
-  // A small view into a larger buffer (a worker's batch, a stream chunk) would keep all of it alive: it is
-  // copied. A blob that fills most of its buffer is kept as it is: copying every version cost more than
-  // the keyword pass saved. The memory is counted in whole buffers.
-  const data = version.data.length * 2 < version.data.buffer.byteLength ? Buffer.from(version.data) : version.data;
-  memory.versions.set(path, { ...version, data });
-  memory.bytes += data.buffer.byteLength;
+  // The version is copied into a buffer of its own, the previous version's when it fits: the caller's
+  // buffer is a worker's batch, handed back to be filled again, or a stream chunk. Reusing the path's
+  // buffer keeps the copies from being fresh external memory the GC must answer for. A quarter more room:
+  // a file's next version is often a little larger.
+  store ??= Buffer.allocUnsafeSlow(Math.ceil(version.data.length * 1.25));
+  version.data.copy(store);
+  memory.versions.set(path, { ...version, data: store.subarray(0, version.data.length), store });
+  memory.bytes += store.length;
   for (const [p, v] of memory.versions) {
     if (memory.bytes <= MEMORY_BYTES) break;
     memory.versions.delete(p);
-    memory.bytes -= v.data.buffer.byteLength;
+    memory.bytes -= v.store.length;
   }
 }

@@ -27,6 +27,8 @@ export interface WorkerBatch {
 export interface WorkerResult {
   batch: number;
   matches: Match[][];
+  /** The batch's buffer, handed back to be filled again. Nothing here keeps a view of it. */
+  buffer: ArrayBuffer;
 }
 
 if (parentPort) {
@@ -41,6 +43,6 @@ if (parentPort) {
       const options = { ...init.options, path: it.path };
       return init.revisions ? detectRevision(memory, data, ruleSet, options) : detect(data, ruleSet, options);
     });
-    port.postMessage({ batch: msg.batch, matches } satisfies WorkerResult);
+    port.postMessage({ batch: msg.batch, matches, buffer: msg.buffer } satisfies WorkerResult, [msg.buffer]);
   });
 }
