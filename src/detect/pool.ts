@@ -17,6 +17,13 @@ export interface PoolOptions {
   /** History blobs: each worker matches a version of a path only where it differs from the last one it
    * saw (see revisions.ts), so every version of a path goes to the same worker. */
   revisions?: boolean;
+  /** Matches a chunk on this thread. Given, a worker that dies (out of memory, a crash in native code)
+   * costs time, not the scan: what it held and what would have gone to it is matched here. */
+  fallback?: (chunk: Chunk) => Match[];
+  /** Told when a worker is lost, with why. */
+  onWorkerLost?: (message: string) => void;
+  /** The worker module. Default: the compiled detection worker (tests give one that fails). */
+  workerFile?: string;
 }
 
 /** A batch is sent when it holds this many bytes, or at once when a worker is idle. */
@@ -42,6 +49,8 @@ interface Slot {
   /** Chunks routed to this worker and not yet sent, and their bytes. */
   pending: Chunk[];
   pendingBytes: number;
+  /** Stopped: its work went to the fallback, and nothing more is routed to it. */
+  lost: boolean;
 }
 
 /** FNV-1a of a path: which worker its versions go to. */
@@ -63,10 +72,11 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
   // refused in a worker and made it throw (`node --max-old-space-size=4096 sprawl ...`, `--stack-size`,
   // or a library caller's `node --input-type=module -e ...`).
   const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({
-    worker: new (workerThreads().Worker)(WORKER_FILE, { workerData: init, execArgv: [] }),
+    worker: new (workerThreads().Worker)(options.workerFile ?? WORKER_FILE, { workerData: init, execArgv: [] }),
     inFlight: 0,
     pending: [],
     pendingBytes: 0,
+    lost: false,
   }));
   const sent = new Map<number, { slot: Slot; chunks: Chunk[]; bytes: number }>();
   const ready: Array<{ chunk: Chunk; matches: Match[] }> = [];
@@ -88,23 +98,48 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
       b.chunks.forEach((chunk, i) => ready.push({ chunk, matches: msg.matches[i]! }));
       wake();
     });
-    slot.worker.on('error', (e) => {
-      failure = e;
-      wake();
+    slot.worker.on('error', (e) => lose(slot, e));
+    slot.worker.on('exit', (code) => {
+      if (!closing) lose(slot, new Error(`exited with code ${code}`));
     });
   }
+  let closing = false;
+  const lose = (slot: Slot, e: Error): void => {
+    if (slot.lost) return;
+    slot.lost = true;
+    const fallback = options.fallback;
+    if (!fallback) {
+      failure = e;
+      wake();
+      return;
+    }
+    options.onWorkerLost?.(`a detection worker stopped (${e.message}); its chunks were matched on the main thread`);
+    for (const [id, b] of sent) {
+      if (b.slot !== slot) continue;
+      sent.delete(id);
+      for (const chunk of b.chunks) ready.push({ chunk, matches: fallback(chunk) });
+    }
+    for (const chunk of slot.pending) ready.push({ chunk, matches: fallback(chunk) });
+    slot.pending = [];
+    slot.pendingBytes = 0;
+    slot.inFlight = 0;
+    void slot.worker.terminate();
+    wake();
+  };
 
   let nextBatch = 0;
   const spare: ArrayBuffer[] = [];
   const inFlight = (): number => slots.reduce((n, s) => n + s.inFlight, 0);
   // Every version of a path large enough to be compared with the last goes to the same worker, which
   // remembers that last version; other chunks go to the worker with the least work.
-  const slotFor = (chunk: Chunk): Slot =>
-    options.revisions && chunk.data.length >= REVISION_MIN_BYTES
-      ? slots[pathHash(chunk.provenance.path) % slots.length]!
-      : slots.reduce((a, b) => (b.inFlight + b.pendingBytes < a.inFlight + a.pendingBytes ? b : a));
+  const slotFor = (chunk: Chunk): Slot | null => {
+    const live = slots.filter((s) => !s.lost);
+    if (live.length === 0) return null;
+    if (options.revisions && chunk.data.length >= REVISION_MIN_BYTES) return live[pathHash(chunk.provenance.path) % live.length]!;
+    return live.reduce((a, b) => (b.inFlight + b.pendingBytes < a.inFlight + a.pendingBytes ? b : a));
+  };
   const dispatch = (slot: Slot): void => {
-    if (slot.pending.length === 0) return;
+    if (slot.pending.length === 0 || slot.lost) return;
     // Batch buffers go back and forth: a buffer allocated per batch was external memory the GC had to
     // answer for (a collection every ~40 MB), one handed back and sent again is not.
     const buffer = slot.pendingBytes <= BATCH_BUFFER ? (spare.pop() ?? new ArrayBuffer(BATCH_BUFFER)) : new ArrayBuffer(slot.pendingBytes);
@@ -133,6 +168,13 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
     try {
       for await (const chunk of chunks) {
         const slot = slotFor(chunk);
+        if (!slot) {
+          // Every worker is lost (failure is set when there is no fallback).
+          if (!options.fallback) return;
+          ready.push({ chunk, matches: options.fallback(chunk) });
+          wake();
+          continue;
+        }
         slot.pending.push(chunk);
         slot.pendingBytes += chunk.data.length;
         if (slot.pendingBytes >= BATCH_BYTES || slot.inFlight === 0) dispatch(slot);
@@ -159,6 +201,7 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
     }
     await reading;
   } finally {
+    closing = true;
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 }

@@ -222,7 +222,14 @@ export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Ch
       }
     }
   }
-  for await (const { chunk, matches } of detectInWorkers(others(), { workers, rules: run.rules, detect: run.detectOptions, revisions: true })) {
+  for await (const { chunk, matches } of detectInWorkers(others(), {
+    workers,
+    rules: run.rules,
+    detect: run.detectOptions,
+    revisions: true,
+    fallback: (chunk) => run.inspect(chunk).matches,
+    onWorkerLost: (message) => run.ctx.warn(message),
+  })) {
     run.keep(chunk, matches, found);
   }
   return found;
