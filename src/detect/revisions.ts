@@ -1,6 +1,6 @@
 /**
- * A history holds each file many times over, a little changed each time: on three.js's releases, two
- * thirds of the history's bytes stand unchanged in the previous version of the same path. Each version
+ * A history holds each file many times over, a little changed each time: on three.js's releases, half
+ * of the history's bytes stand unchanged in the previous version of the same path. Each version
  * is still a blob of its own and gets findings of its own, but the keyword pass (the engine's main cost)
  * runs only around what changed since the last version seen at that path; matches in the stretches both
  * share are carried over from that version, moved to their new offsets. gitleaks gets the same saving
