@@ -22,6 +22,9 @@ import { sharedStretches } from './stretches.js';
 export const REVISION_MIN_BYTES = 8 * 1024;
 /** Bytes of remembered versions, at most, per memory (one per thread that matches). */
 const MEMORY_BYTES = 32 * 1024 * 1024;
+/** Old matches beyond which a version is matched whole: finding the ones that do not carry over is
+ * linear in matches times shared stretches (at most a few thousand). */
+const MAX_CARRIED = 2000;
 /** Paths remembered as seen once, at most (~60 bytes each). */
 const MAX_SEEN = 200_000;
 /** Matches this close to a change are found again rather than carried: REACH, plus the window before a
@@ -76,6 +79,9 @@ export function detectRevision(memory: RevisionMemory, data: Buffer, rs: RuleSet
       memory.seen.add(path);
       return matches;
     }
+  } else if (prev.matches.length > MAX_CARRIED) {
+    // A file of thousands of secrets (a dump, a fixture): carrying them over costs more than matching whole.
+    matches = detectScoped(data, rs, options, { ranges: [0, data.length], reaching });
   } else {
     const stretches = sharedStretches(prev.data, data);
     const changed = changedSpans(stretches, prev.data.length, data.length);
