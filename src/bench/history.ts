@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCorpus } from './corpus.js';
+import { formatThreads, sampleThreads, type ThreadCpu } from './threads.js';
 import { detect } from '../detect/engine.js';
 import { detectRevision, revisionMemory } from '../detect/revisions.js';
 import { compileRuleSet } from '../rules/compile.js';
@@ -117,6 +118,19 @@ async function engineOnHistory(repo: string): Promise<{ mib: number; wholeMs: nu
   return { mib: whole.bytes / 1024 / 1024, wholeMs: whole.ms, versionMs: version.ms, compared: memory.compared, scanned: memory.scanned };
 }
 
+/** Runs node with `args`, sampling its threads' CPU meanwhile. */
+function runScan(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; threads: ThreadCpu[] }> {
+  return new Promise((done) => {
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sampler = sampleThreads(p.pid!);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    p.on('close', (status) => done({ status, stdout, stderr, threads: sampler.stop() }));
+  });
+}
+
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) * q)]!;
@@ -134,7 +148,7 @@ async function main(): Promise<void> {
   const repo = given ? resolve(given) : generateRepo(commits);
   const raw = await catFileAll(repo);
   // The scan runs in its own process, as a user runs it, so that its peak RSS is its own.
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', `
+  const child = await runScan(['--input-type=module', '-e', `
     import { scan } from ${JSON.stringify(resolve(dirname(fileURLToPath(import.meta.url)), '../scan.js'))};
     const t = performance.now();
     const r = await scan({ targets: [${JSON.stringify(repo)}] });
@@ -142,8 +156,9 @@ async function main(): Promise<void> {
     const { readFileSync } = await import('node:fs');
     const hwm = /VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
     console.log(JSON.stringify({ ms: performance.now() - t, stats: r.scan.stats, findings: r.findings.length, secrets: r.secrets.length, rss: hwm ? Number(hwm) : process.resourceUsage().maxRSS }));
-  `], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  `]);
   if (child.status !== 0) throw new Error(child.stderr);
+  const threads = child.threads;
   const { ms, stats, findings, secrets, rss } = JSON.parse(child.stdout) as { ms: number; stats: { bytesScanned: number; blobsScanned: number; commitsWalked: number }; findings: number; secrets: number; rss: number };
   const report = { findings: { length: findings }, secrets: { length: secrets }, scan: { stats } };
   const mib = stats.bytesScanned / 1024 / 1024;
@@ -152,6 +167,7 @@ async function main(): Promise<void> {
   console.log(`sprawl scan (history + working tree): ${(ms / 1000).toFixed(2)} s, ${(mib / (ms / 1000)).toFixed(0)} MiB/s over ${report.scan.stats.blobsScanned} blobs; ratio to cat-file ${(ms / raw.ms).toFixed(2)}×`);
   console.log(`findings ${report.findings.length}, secrets ${report.secrets.length}, commits walked ${report.scan.stats.commitsWalked}`);
   console.log(`peak RSS of the scan process: ${(rss / 1024).toFixed(0)} MiB`);
+  if (threads.length > 0) console.log(`CPU by thread and child process: ${formatThreads(threads)}`);
   const engine = await engineOnHistory(repo);
   console.log(
     `engine alone (CPU) over the same blobs: each matched whole ${(engine.mib / (engine.wholeMs / 1000)).toFixed(0)} MiB/s; ` +
