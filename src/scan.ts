@@ -70,7 +70,8 @@ export interface ScanOptions {
    * or more cores, 1 on 2 or 3, started only once a history passes `workersAfter` bytes.
    */
   workers?: number;
-  /** With the default `workers`: history bytes matched on this thread before workers start. Default 64 MiB. */
+  /** With the default `workers`: history bytes matched on this thread before workers start. Default 64 MiB,
+   * or none once the history's listing holds more than 128 MiB. */
   workersAfter?: number;
   /**
    * The repository's name in findings (`repo`), owners and lifecycle, e.g. `acme/api`. Default: the name of

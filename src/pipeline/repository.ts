@@ -51,7 +51,8 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
   const trackedLater = repo.bare ? treeBlobs(repo.root) : unmodifiedTracked(repo.root);
   // The provenance log runs beside the scan too: git writes it to a file, read once the findings are known.
   const provenance = treeOnly ? null : spoolBlobLog(repo.root, options.refs && options.refs.length > 0 ? options.refs : ['--all']);
-  const inHistory = await scanChunksInWorkers(run, historyChunks(repo.root, ctx, { refs, maxFileSize: run.maxFileSize, scanned, repoName: name })).catch((e: unknown) => {
+  const listed = { bytes: 0 };
+  const inHistory = await scanChunksInWorkers(run, historyChunks(repo.root, ctx, { refs, maxFileSize: run.maxFileSize, scanned, repoName: name, listed }), listed).catch((e: unknown) => {
     provenance?.discard();
     throw e;
   });

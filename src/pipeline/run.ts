@@ -194,16 +194,20 @@ export async function scanChunks(run: ScanRun, chunks: AsyncIterable<Chunk>): Pr
  *
  * With the default worker count, the first WORKERS_AFTER bytes are matched on this thread and workers
  * start only when a history is larger: each worker loads the scanner and compiles the rules (~0.1 s),
- * more than a small history takes to match.
+ * more than a small history takes to match. They start at once when the source's listing (`listed`, which
+ * runs ahead of reading) already holds twice that: matching the first 64 MiB here cost three.js's history
+ * 0.3 s (4.28 s against 3.95 s, 5 runs each), while a 17 MiB history loses 0.09 s to a worker.
  */
-export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Chunk>): Promise<Occurrence[]> {
+export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Chunk>, listed?: { bytes: number }): Promise<Occurrence[]> {
   const workers = run.options.workers ?? defaultWorkers();
   if (workers === 0 || !workersAvailable()) return scanChunks(run, chunks);
   const found: Occurrence[] = [];
   const source = chunks[Symbol.asyncIterator]();
   // An explicit --workers starts them at once; the default waits for a history worth their start-up.
   const inlineBytes = run.options.workers === undefined ? (run.options.workersAfter ?? WORKERS_AFTER) : 0;
-  for (let bytes = 0; bytes < inlineBytes; ) {
+  // A `workersAfter` the caller set is kept to the byte; the listing's size only hastens the default.
+  const listedEnough = (): boolean => run.options.workersAfter === undefined && (listed?.bytes ?? 0) >= 2 * inlineBytes;
+  for (let bytes = 0; bytes < inlineBytes && !listedEnough(); ) {
     const next = await source.next();
     if (next.done) return found;
     const { chunk, matches, ci } = run.inspect(next.value);

@@ -20,6 +20,9 @@ export interface HistoryOptions {
   scanned?: Set<string>;
   /** The repository's name in findings. Default: the folder's name. */
   repoName?: string;
+  /** Incremented by the size of every blob listed to be read. The listing runs ahead of reading, so this
+   * tells early how large the history is. */
+  listed?: { bytes: number };
 }
 
 /** A blob to read, with the first path it was seen at. */
@@ -94,19 +97,19 @@ async function* listBlobs(repo: string, ctx: SourceContext, options: HistoryOpti
     const lines = text.split('\n');
     pending = lines.pop()!;
     for (const line of lines) {
-      const b = parseCheckLine(line, ctx, options.maxFileSize);
+      const b = parseCheckLine(line, ctx, options.maxFileSize, options.listed);
       if (b) yield b;
     }
   }
   if (pending) {
-    const b = parseCheckLine(pending, ctx, options.maxFileSize);
+    const b = parseCheckLine(pending, ctx, options.maxFileSize, options.listed);
     if (b) yield b;
   }
   const code = await revDone;
   if (code !== 0) ctx.warn(`${repo}: git rev-list failed (${revErr.trim().split('\n')[0] || `exit ${code}`}); history scan is incomplete`);
 }
 
-function parseCheckLine(line: string, ctx: SourceContext, maxSize: number): BlobRef | null {
+function parseCheckLine(line: string, ctx: SourceContext, maxSize: number, listed?: { bytes: number }): BlobRef | null {
   const sp1 = line.indexOf(' ');
   if (sp1 < 0) return null;
   const oid = line.slice(0, sp1);
@@ -128,5 +131,6 @@ function parseCheckLine(line: string, ctx: SourceContext, maxSize: number): Blob
     ctx.skip('binary', `${path} @ ${oid.slice(0, 12)}`);
     return null;
   }
+  if (listed) listed.bytes += size;
   return { oid, path: path || oid };
 }
