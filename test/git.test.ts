@@ -117,7 +117,8 @@ describe('git history', () => {
 
   it('skips formats that are always binary by name, and still reads a text file whatever it is called', async () => {
     const r = makeRepo();
-    const wasm = Buffer.concat([Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), Buffer.from(tok('wasm'))]);
+    // No NUL in it: only its name can have it skipped (a real one starts `\0asm`).
+    const wasm = Buffer.from(`T=${tok('wasm')}\n`);
     r.commit('assets', { 'dist/app.wasm': wasm, 'fonts/.DS_Store': Buffer.from([0, 0, 0, 1, 0x42, 0x75, 0x64, 0x31]), 'notes.png.txt': `T=${tok('png-txt')}\n` }, '2024-01-01T00:00:00Z');
     r.commit('rm', { 'dist/app.wasm': null, 'fonts/.DS_Store': null }, '2024-01-02T00:00:00Z');
     const report = await scan({ targets: [r.dir] });

@@ -40,7 +40,7 @@ export function detect(data: Buffer, ruleSet: RuleSet, options: DetectOptions = 
   return detectScoped(data, ruleSet, options, null);
 }
 
-/** Rules whose windows reach further than this past their keyword are tracked by `detectScoped` (REACH). */
+/** Rules whose windows reach further than this past their keyword have their keyword hits reported by `detectScoped`. */
 export const REACH = 512;
 
 /** Where a scoped detection looked, and what it must hand to the next version's. */

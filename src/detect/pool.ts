@@ -104,9 +104,12 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
     });
   }
   let closing = false;
+  // The workers chunks may still be routed to.
+  let live = slots;
   const lose = (slot: Slot, e: Error): void => {
     if (slot.lost) return;
     slot.lost = true;
+    live = slots.filter((s) => !s.lost);
     const fallback = options.fallback;
     if (!fallback) {
       failure = e;
@@ -133,7 +136,6 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
   // Every version of a path large enough to be compared with the last goes to the same worker, which
   // remembers that last version; other chunks go to the worker with the least work.
   const slotFor = (chunk: Chunk): Slot | null => {
-    const live = slots.filter((s) => !s.lost);
     if (live.length === 0) return null;
     if (options.revisions && chunk.data.length >= REVISION_MIN_BYTES) return live[pathHash(chunk.provenance.path) % live.length]!;
     return live.reduce((a, b) => (b.inFlight + b.pendingBytes < a.inFlight + a.pendingBytes ? b : a));

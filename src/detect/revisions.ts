@@ -92,7 +92,7 @@ export function detectRevision(memory: RevisionMemory, data: Buffer, rs: RuleSet
     const lost = lostSpans(prev.matches, stretches, near);
     const ranges = widen([...changed, ...lost], SCOPE_MARGIN, data.length);
     const moved = mapReaching(prev.reaching, stretches);
-    const maxKeyword = rs.keywordBytes.reduce((m, k) => Math.max(m, k.length), 0);
+    const maxKeyword = rs.maxKeywordLength;
     // A far-reaching keyword in a shared stretch whose window reaches a change is looked at again. Its old
     // matches are still carried when they lie away from the change (another keyword may have made them);
     // one it makes again at the same place is the same match.

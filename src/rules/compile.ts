@@ -28,6 +28,8 @@ export interface RuleSet {
   locator: RE2;
   /** Lowercased keywords as bytes, to tell which one a locator hit is. */
   keywordBytes: Buffer[];
+  /** Bytes of the longest keyword. */
+  maxKeywordLength: number;
   /** (second-to-last byte << 8 | last byte), lowercased → keyword indices ending so, longest first. */
   keywordsBySuffix: Map<number, number[]>;
   /** keyword index → indices of rules that list it or a keyword it contains. */
@@ -217,5 +219,6 @@ export function buildRuleSet(compiled: CompiledRule[], structural: Rule[] = []):
   const byId = new Map([...compiled.map((c) => c.rule), ...structural].map((r) => [r.id, r]));
   const decodeContext = keywords.map((k) => DECODE_CONTEXT.includes(k));
   const keywordBytes = keywords.map((k) => Buffer.from(k, 'latin1'));
-  return { rules: compiled, keywords, keywordBytes, keywordsBySuffix, locator, rulesByKeyword, decodeContext, structural, byId };
+  const maxKeywordLength = keywordBytes.reduce((m, k) => Math.max(m, k.length), 0);
+  return { rules: compiled, keywords, keywordBytes, maxKeywordLength, keywordsBySuffix, locator, rulesByKeyword, decodeContext, structural, byId };
 }

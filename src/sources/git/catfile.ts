@@ -13,9 +13,8 @@ export type BatchObject =
  * new process carries on with the rest.
  */
 export async function* catFileBatch(repo: string, oids: AsyncIterable<string>): AsyncIterable<BatchObject> {
-  // A queue read from `head`: Array#shift on the ~16k oids a history lists at once cost ~0.3 s.
+  // Listed and not yet written to git: handed over whole at each write.
   let queue: string[] = [];
-  let head = 0;
   let inputDone = false;
   let wake: (() => void) | null = null;
   const notify = (): void => {
@@ -48,7 +47,7 @@ export async function* catFileBatch(repo: string, oids: AsyncIterable<string>): 
   })();
 
   while (true) {
-    if (head === queue.length) {
+    if (queue.length === 0) {
       if (inputDone) break;
       await new Promise<void>((r) => (wake = r));
       continue;
@@ -67,13 +66,15 @@ export async function* catFileBatch(repo: string, oids: AsyncIterable<string>): 
     let closed = false;
     const send = (): void => {
       if (closed) return;
-      if (head < queue.length) {
-        const batch = queue.slice(head);
-        head = queue.length;
-        asked.push(...batch);
-        proc.stdin.write(batch.join('\n') + '\n');
+      if (queue.length > 0) {
+        const batch = queue;
         queue = [];
-        head = 0;
+        // Not push(...batch): a burst of a large history's listing is more arguments than a call takes.
+        if (next === asked.length) {
+          asked = batch;
+          next = 0;
+        } else asked = asked.concat(batch);
+        proc.stdin.write(batch.join('\n') + '\n');
       }
       if (inputDone) {
         closed = true;
@@ -95,8 +96,7 @@ export async function* catFileBatch(repo: string, oids: AsyncIterable<string>): 
           failed = true;
           yield { oid, kind: 'error', message: reader.stderr().trim() || 'git cat-file stopped' };
           // Anything asked after the object git died on goes back to the queue, for a new process.
-          queue = [...asked.slice(next), ...queue.slice(head)];
-          head = 0;
+          queue = asked.slice(next).concat(queue);
           break;
         }
         if (next > 4096 && next * 2 > asked.length) {
