@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { workerThreads } from '../core/builtins.js';
-import type { Chunk, Match, Rule } from '../core/types.js';
+import type { Chunk, Match, Provenance, Rule } from '../core/types.js';
 import { REVISION_MIN_BYTES } from './revisions.js';
-import type { WorkerBatch, WorkerInit, WorkerResult } from './worker.js';
+import type { WorkerInit, WorkerMessage, WorkerResult } from './worker.js';
 
 /** Options of detection in worker threads. */
 export interface PoolOptions {
@@ -28,10 +28,10 @@ export interface PoolOptions {
 
 /** A batch is sent when it holds this many bytes, or at once when a worker is idle. */
 const BATCH_BYTES = 512 * 1024;
-/** Size of the reused batch buffers: a batch of small blobs fills one; a larger batch gets its own. */
+/** Size of the shared batch buffers: a batch of small blobs fills one; a larger blob gets a larger one. */
 const BATCH_BUFFER = 1024 * 1024;
-/** Reused batch buffers kept, at most. */
-const MAX_SPARE = 32;
+/** Shared buffers kept for reuse, in bytes; past this, a released buffer is dropped (large blobs, bursts). */
+const MAX_SHARED = 48 * 1024 * 1024;
 /** Bytes handed to workers and not yet answered: bounds memory whatever the history size. */
 const MAX_IN_FLIGHT = 16 * 1024 * 1024;
 
@@ -43,14 +43,42 @@ export function workersAvailable(): boolean {
   return existsSync(WORKER_FILE);
 }
 
+/**
+ * Memory shared with the workers, filled with batches again and again: sent to a worker once, then named
+ * by its id. Nothing is allocated, transferred or collected per batch, on either side.
+ */
+interface Shared {
+  id: number;
+  bytes: Buffer;
+  /** Workers that hold it. */
+  known: Set<Slot>;
+}
+
+/** Chunks packed into one shared buffer, sent to one worker. */
+interface Batch {
+  id: number;
+  slot: Slot;
+  shared: Shared;
+  provenance: Provenance[];
+  /** Offset and length of each chunk in the buffer. */
+  spans: number[];
+  used: number;
+}
+
 interface Slot {
   worker: Worker;
   inFlight: number;
-  /** Chunks routed to this worker and not yet sent, and their bytes. */
-  pending: Chunk[];
-  pendingBytes: number;
+  /** The batch being filled for this worker. */
+  open: Batch | null;
   /** Stopped: its work went to the fallback, and nothing more is routed to it. */
   lost: boolean;
+}
+
+/** A result waiting for the consumer; the last of a batch releases the batch's buffer once passed. */
+interface Ready {
+  chunk: Chunk;
+  matches: Match[];
+  release: Shared | null;
 }
 
 /** FNV-1a of a path: which worker its versions go to. */
@@ -65,6 +93,10 @@ function pathHash(path: string): number {
  * source is read on this thread as fast as it produces, so a git process feeding it never stalls while a
  * chunk is being matched. Batching amortises the message cost (~30 µs) over many small blobs, but an idle
  * worker gets whatever is pending at once, so a slow source never waits for a batch to fill.
+ *
+ * A chunk's data is copied into a batch as soon as it arrives, so the source may lend it (the history
+ * source does). A result's chunk data is a view of the batch's buffer: valid until the next result is
+ * asked for.
  */
 export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: PoolOptions): AsyncIterable<{ chunk: Chunk; matches: Match[] }> {
   const init: WorkerInit = { rules: options.rules, options: options.detect, revisions: options.revisions === true };
@@ -74,12 +106,11 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
   const slots: Slot[] = Array.from({ length: Math.max(1, options.workers) }, () => ({
     worker: new (workerThreads().Worker)(options.workerFile ?? WORKER_FILE, { workerData: init, execArgv: [] }),
     inFlight: 0,
-    pending: [],
-    pendingBytes: 0,
+    open: null,
     lost: false,
   }));
-  const sent = new Map<number, { slot: Slot; chunks: Chunk[]; bytes: number }>();
-  const ready: Array<{ chunk: Chunk; matches: Match[] }> = [];
+  const sent = new Map<number, Batch>();
+  const ready: Ready[] = [];
   let failure: Error | null = null;
   // Both the reading task (waiting for room) and the consumer (waiting for results) may be asleep.
   let waiters: Array<() => void> = [];
@@ -89,13 +120,42 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
     for (const r of w) r();
   };
   const waitForEvent = (): Promise<void> => new Promise((r) => waiters.push(r));
+
+  // Shared buffers not in use, and the bytes of all of them, in use or not.
+  const free: Shared[] = [];
+  let sharedBytes = 0;
+  let nextShared = 0;
+  const lease = (n: number): Shared => {
+    let best = -1;
+    for (let i = 0; i < free.length; i++) if (free[i]!.bytes.length >= n && (best < 0 || free[i]!.bytes.length < free[best]!.bytes.length)) best = i;
+    if (best >= 0) return free.splice(best, 1)[0]!;
+    const size = Math.max(BATCH_BUFFER, Math.ceil(n / BATCH_BUFFER) * BATCH_BUFFER);
+    sharedBytes += size;
+    return { id: nextShared++, bytes: Buffer.from(new SharedArrayBuffer(size)), known: new Set() };
+  };
+  const release = (shared: Shared): void => {
+    if (sharedBytes <= MAX_SHARED) {
+      free.push(shared);
+      return;
+    }
+    sharedBytes -= shared.bytes.length;
+    for (const slot of shared.known) if (!slot.lost) slot.worker.postMessage({ forget: shared.id } satisfies WorkerMessage);
+  };
+  // A batch's results, in order; the consumer's passing the last one frees its buffer.
+  const settle = (b: Batch, matchesOf: (chunk: Chunk, i: number) => Match[]): void => {
+    const n = b.provenance.length;
+    for (let i = 0; i < n; i++) {
+      const chunk = { data: b.shared.bytes.subarray(b.spans[2 * i]!, b.spans[2 * i]! + b.spans[2 * i + 1]!), provenance: b.provenance[i]! };
+      ready.push({ chunk, matches: matchesOf(chunk, i), release: i === n - 1 ? b.shared : null });
+    }
+  };
+
   for (const slot of slots) {
     slot.worker.on('message', (msg: WorkerResult) => {
       const b = sent.get(msg.batch)!;
       sent.delete(msg.batch);
-      if (msg.buffer.byteLength === BATCH_BUFFER && spare.length < MAX_SPARE) spare.push(msg.buffer);
-      slot.inFlight -= b.bytes;
-      b.chunks.forEach((chunk, i) => ready.push({ chunk, matches: msg.matches[i]! }));
+      slot.inFlight -= b.used;
+      settle(b, (_, i) => msg.matches[i]!);
       wake();
     });
     slot.worker.on('error', (e) => lose(slot, e));
@@ -117,48 +177,49 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
       return;
     }
     options.onWorkerLost?.(`a detection worker stopped (${e.message}); its chunks were matched on the main thread`);
+    // The shared buffers still hold what the worker was given.
     for (const [id, b] of sent) {
       if (b.slot !== slot) continue;
       sent.delete(id);
-      for (const chunk of b.chunks) ready.push({ chunk, matches: fallback(chunk) });
+      settle(b, (chunk) => fallback(chunk));
     }
-    for (const chunk of slot.pending) ready.push({ chunk, matches: fallback(chunk) });
-    slot.pending = [];
-    slot.pendingBytes = 0;
+    if (slot.open) settle(slot.open, (chunk) => fallback(chunk));
+    slot.open = null;
     slot.inFlight = 0;
     void slot.worker.terminate();
     wake();
   };
 
   let nextBatch = 0;
-  const spare: ArrayBuffer[] = [];
   const inFlight = (): number => slots.reduce((n, s) => n + s.inFlight, 0);
   // Every version of a path large enough to be compared with the last goes to the same worker, which
   // remembers that last version; other chunks go to the worker with the least work.
   const slotFor = (chunk: Chunk): Slot | null => {
     if (live.length === 0) return null;
     if (options.revisions && chunk.data.length >= REVISION_MIN_BYTES) return live[pathHash(chunk.provenance.path) % live.length]!;
-    return live.reduce((a, b) => (b.inFlight + b.pendingBytes < a.inFlight + a.pendingBytes ? b : a));
+    return live.reduce((a, b) => (b.inFlight + (b.open?.used ?? 0) < a.inFlight + (a.open?.used ?? 0) ? b : a));
   };
   const dispatch = (slot: Slot): void => {
-    if (slot.pending.length === 0 || slot.lost) return;
-    // Batch buffers go back and forth: a buffer allocated per batch was external memory the GC had to
-    // answer for (a collection every ~40 MB), one handed back and sent again is not.
-    const buffer = slot.pendingBytes <= BATCH_BUFFER ? (spare.pop() ?? new ArrayBuffer(BATCH_BUFFER)) : new ArrayBuffer(slot.pendingBytes);
-    const bytes = new Uint8Array(buffer);
-    const items: WorkerBatch['items'] = [];
-    let offset = 0;
-    for (const c of slot.pending) {
-      bytes.set(c.data, offset);
-      items.push({ offset, length: c.data.length, path: c.provenance.path });
-      offset += c.data.length;
-    }
-    const batch = nextBatch++;
-    sent.set(batch, { slot, chunks: slot.pending, bytes: slot.pendingBytes });
-    slot.inFlight += slot.pendingBytes;
-    slot.worker.postMessage({ batch, buffer, items } satisfies WorkerBatch, [buffer]);
-    slot.pending = [];
-    slot.pendingBytes = 0;
+    const b = slot.open;
+    if (!b || slot.lost) return;
+    slot.open = null;
+    sent.set(b.id, b);
+    slot.inFlight += b.used;
+    const items = b.provenance.map((p, i) => ({ offset: b.spans[2 * i]!, length: b.spans[2 * i + 1]!, path: p.path }));
+    const first = !b.shared.known.has(slot);
+    b.shared.known.add(slot);
+    const buffer = b.shared.bytes.buffer as SharedArrayBuffer;
+    slot.worker.postMessage({ batch: b.id, shared: b.shared.id, ...(first ? { buffer } : {}), items } satisfies WorkerMessage);
+  };
+  const add = (slot: Slot, chunk: Chunk): void => {
+    const n = chunk.data.length;
+    if (slot.open && slot.open.used + n > slot.open.shared.bytes.length) dispatch(slot);
+    const b = (slot.open ??= { id: nextBatch++, slot, shared: lease(n), provenance: [], spans: [], used: 0 });
+    chunk.data.copy(b.shared.bytes, b.used);
+    b.spans.push(b.used, n);
+    b.provenance.push(chunk.provenance);
+    b.used += n;
+    if (b.used >= BATCH_BYTES || slot.inFlight === 0) dispatch(slot);
   };
   const dispatchIdle = (): void => {
     for (const s of slots) if (s.inFlight === 0) dispatch(s);
@@ -173,13 +234,13 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
         if (!slot) {
           // Every worker is lost (failure is set when there is no fallback).
           if (!options.fallback) return;
-          ready.push({ chunk, matches: options.fallback(chunk) });
+          // The source may lend its data; the result waits for the consumer.
+          const kept = { data: Buffer.from(chunk.data), provenance: chunk.provenance };
+          ready.push({ chunk: kept, matches: options.fallback(kept), release: null });
           wake();
           continue;
         }
-        slot.pending.push(chunk);
-        slot.pendingBytes += chunk.data.length;
-        if (slot.pendingBytes >= BATCH_BYTES || slot.inFlight === 0) dispatch(slot);
+        add(slot, chunk);
         while (inFlight() >= MAX_IN_FLIGHT && !failure) await waitForEvent();
         if (failure) return;
       }
@@ -194,9 +255,14 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
 
   try {
     while (true) {
-      while (ready.length > 0) yield ready.shift()!;
+      while (ready.length > 0) {
+        const r = ready.shift()!;
+        yield { chunk: r.chunk, matches: r.matches };
+        // The consumer is done with this result's data: the buffer may be filled again.
+        if (r.release) release(r.release);
+      }
       if (failure) throw failure;
-      if (sourceDone && sent.size === 0 && slots.every((s) => s.pending.length === 0)) break;
+      if (sourceDone && sent.size === 0 && slots.every((s) => s.open === null)) break;
       // Waiting for a result: anything pending for an idle worker goes out now rather than when a batch fills.
       dispatchIdle();
       await waitForEvent();

@@ -17,18 +17,18 @@ export interface WorkerInit {
   revisions: boolean;
 }
 
-/** One batch: the chunks' bytes packed in one transferred buffer, with each chunk's span and path. */
-export interface WorkerBatch {
-  batch: number;
-  buffer: ArrayBuffer;
-  items: Array<{ offset: number; length: number; path: string }>;
-}
+/**
+ * A batch: the chunks' bytes in a buffer shared with the pool, with each chunk's span and path. A buffer
+ * is sent with the first batch it holds and named by its id after that; `forget` drops it.
+ */
+export type WorkerMessage =
+  | { batch: number; shared: number; buffer?: SharedArrayBuffer; items: Array<{ offset: number; length: number; path: string }> }
+  | { forget: number };
 
+/** The matches of each chunk of a batch. Nothing here keeps a view of the batch's buffer: the pool fills it again. */
 export interface WorkerResult {
   batch: number;
   matches: Match[][];
-  /** The batch's buffer, handed back to be filled again. Nothing here keeps a view of it. */
-  buffer: ArrayBuffer;
 }
 
 if (parentPort) {
@@ -37,12 +37,19 @@ if (parentPort) {
   const { ruleSet } = compileRuleSet(init.rules, () => true);
   const port = parentPort;
   const memory = revisionMemory();
-  port.on('message', (msg: WorkerBatch) => {
+  const buffers = new Map<number, SharedArrayBuffer>();
+  port.on('message', (msg: WorkerMessage) => {
+    if ('forget' in msg) {
+      buffers.delete(msg.forget);
+      return;
+    }
+    if (msg.buffer) buffers.set(msg.shared, msg.buffer);
+    const buffer = buffers.get(msg.shared)!;
     const matches = msg.items.map((it) => {
-      const data = Buffer.from(msg.buffer, it.offset, it.length);
+      const data = Buffer.from(buffer, it.offset, it.length);
       const options = { ...init.options, path: it.path };
       return init.revisions ? detectRevision(memory, data, ruleSet, options) : detect(data, ruleSet, options);
     });
-    port.postMessage({ batch: msg.batch, matches, buffer: msg.buffer } satisfies WorkerResult, [msg.buffer]);
+    port.postMessage({ batch: msg.batch, matches } satisfies WorkerResult);
   });
 }

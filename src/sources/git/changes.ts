@@ -158,7 +158,8 @@ export async function* changeChunks(repo: string, changes: AsyncIterable<Change>
   const repoName = basename(repo);
   let current: { change: Change; data: Buffer | null } | null = null;
   for await (const obj of catFileBatch(repo, oids)) {
-    const data = obj.kind === 'blob' ? obj.data : null;
+    // cat-file lends a blob until the next one is read; a change holds two, and its chunk outlives both.
+    const data = obj.kind === 'blob' ? Buffer.from(obj.data) : null;
     if (!current) {
       const change = queue.shift()!;
       if (obj.kind !== 'blob') ctx.skip(obj.kind === 'missing' ? 'missing-object' : 'corrupt-object', `${change.path} @ ${obj.oid.slice(0, 12)}`);

@@ -36,6 +36,9 @@ interface BlobRef {
  * piped into `cat-file --batch-check` to learn types and sizes, then `cat-file --batch` for the content,
  * all three streaming, so listing and reading overlap and the history is never held in memory.
  * Provenance (which commits introduced a blob) is resolved later, for the few blobs with findings.
+ *
+ * A chunk's data is lent, as cat-file's reader lends it: valid until the next chunk is asked for. A
+ * consumer that keeps chunks (the worker pool) copies them.
  */
 export async function* historyChunks(repo: string, ctx: SourceContext, options: HistoryOptions): AsyncIterable<Chunk> {
   if (await isShallow(repo)) ctx.warn(`${repo}: shallow clone: history before the shallow boundary is not scanned`);
@@ -49,7 +52,7 @@ export async function* historyChunks(repo: string, ctx: SourceContext, options: 
   })();
   const repoName = options.repoName ?? basename(repo);
   let sinceTurn = 0;
-  for await (const obj of catFileBatch(repo, oids)) {
+  for await (const obj of catFileBatch(repo, oids, { inPlace: true })) {
     const path = paths.get(obj.oid) ?? obj.oid;
     paths.delete(obj.oid);
     if (obj.kind === 'missing') {
