@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { workerThreads } from '../core/builtins.js';
+import { copyBytes } from '../core/bytes.js';
 import type { Chunk, Match, Provenance, Rule } from '../core/types.js';
 import { REVISION_MIN_BYTES } from './revisions.js';
 import type { WorkerInit, WorkerMessage, WorkerResult } from './worker.js';
@@ -215,7 +216,7 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
     const n = chunk.data.length;
     if (slot.open && slot.open.used + n > slot.open.shared.bytes.length) dispatch(slot);
     const b = (slot.open ??= { id: nextBatch++, slot, shared: lease(n), provenance: [], spans: [], used: 0 });
-    chunk.data.copy(b.shared.bytes, b.used);
+    copyBytes(chunk.data, b.shared.bytes, b.used);
     b.spans.push(b.used, n);
     b.provenance.push(chunk.provenance);
     b.used += n;

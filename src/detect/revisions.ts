@@ -17,6 +17,7 @@ import type { RuleSet } from '../rules/compile.js';
 import { detect, detectScoped, REACH, resolveOverlaps, type DetectOptions } from './engine.js';
 import { lineHasAllowMarker, lineNamesExampleDomain } from './filters.js';
 import { sharedStretches } from './stretches.js';
+import { copyBytes } from '../core/bytes.js';
 
 /** Versions smaller than this are matched whole: comparing would save less than it costs. */
 export const REVISION_MIN_BYTES = 8 * 1024;
@@ -280,11 +281,11 @@ function remember(memory: RevisionMemory, path: string, version: Omit<Version, '
     if (old.store.length >= version.data.length) store = old.store;
   }
   // The version is copied into a buffer of its own, the previous version's when it fits: the caller's
-  // buffer is a worker's batch, handed back to be filled again, or a stream chunk. Reusing the path's
+  // buffer is a worker's batch (shared memory, filled again), or a blob cat-file's reader lends. Reusing the path's
   // buffer keeps the copies from being fresh external memory the GC must answer for. A quarter more room:
   // a file's next version is often a little larger.
   store ??= Buffer.allocUnsafeSlow(Math.ceil(version.data.length * 1.25));
-  version.data.copy(store);
+  copyBytes(version.data, store);
   memory.versions.set(path, { ...version, data: store.subarray(0, version.data.length), store });
   memory.bytes += store.length;
   for (const [p, v] of memory.versions) {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { placeGitOccurrences, type BlobPlaces } from '../analyze/provenance.js';
-import { fileChunks } from '../sources/files.js';
+import { fileChunks, gitWorktreeListing, type GitListing } from '../sources/files.js';
 import { historyChunks } from '../sources/git/history.js';
 import { spoolBlobLog, type BlobHistory } from '../sources/git/introductions.js';
 import { readFile } from 'node:fs/promises';
@@ -51,6 +51,11 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
   const trackedLater = repo.bare ? treeBlobs(repo.root) : unmodifiedTracked(repo.root);
   // The provenance log runs beside the scan too: git writes it to a file, read once the findings are known.
   const provenance = treeOnly ? null : spoolBlobLog(repo.root, options.refs && options.refs.length > 0 ? options.refs : ['--all']);
+  // Queries whose answers the history does not change run beside it too: the work tree's listing, and HEAD.
+  const listing = repo.bare || options.gitignore === false ? undefined : gitWorktreeListing(repo.root);
+  const head = gitMaybe(repo.root, ['log', '-1', '--format=%H%x1f%aI%x1f%an <%ae>']);
+  // Awaited only after the history: a failure must not surface meanwhile as an unhandled rejection.
+  listing?.catch(() => undefined);
   const listed = { bytes: 0 };
   const inHistory = await scanChunksInWorkers(run, historyChunks(repo.root, ctx, { refs, maxFileSize: run.maxFileSize, scanned, repoName: name, listed }), listed).catch((e: unknown) => {
     provenance?.discard();
@@ -64,7 +69,7 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
     if (list) list.push(path);
     else covered.set(oid, [path]);
   }
-  const inWorktree = repo.bare ? [] : await scanWorktree(run, target, name, (p) => scanned.has(tracked.get(p) ?? ''));
+  const inWorktree = repo.bare ? [] : await scanWorktree(run, target, name, (p) => scanned.has(tracked.get(p) ?? ''), listing);
   const places: BlobPlaces = { introduced: new Map(), worktree: covered, isCiConfig: (p) => run.ci.systemOf(p) !== null };
   if (provenance) {
     const blobs = new Set(inHistory.map((o) => o.finding.blobId!));
@@ -74,24 +79,24 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
     await lastPresent(run, repo.root, log.histories, covered);
     run.commitsWalked += log.commits;
   }
-  await readOwnership(run, repo, name);
+  await readOwnership(run, repo, name, head);
   const placed = placeGitOccurrences(inHistory, places);
   // Without history, a blob has no introducing commit: only its places in the tree are findings.
   run.occurrences.push(...(treeOnly ? placed.filter((o) => o.finding.source !== 'git') : placed), ...inWorktree);
 }
 
 /** Working-tree files, except those whose content was read as a history blob. */
-function scanWorktree(run: ScanRun, target: string, repoName: string, skipPath: (p: string) => boolean): Promise<Occurrence[]> {
+function scanWorktree(run: ScanRun, target: string, repoName: string, skipPath: (p: string) => boolean, listing?: Promise<GitListing>): Promise<Occurrence[]> {
   const { options, config } = run;
   return scanChunks(
     run,
-    fileChunks(target, run.ctx, { archives: archiveLimits(options), gitignore: options.gitignore, maxFileSize: run.maxFileSize, excludePaths: config.allowlist.paths, skipPath, repoName }),
+    fileChunks(target, run.ctx, { archives: archiveLimits(options), gitignore: options.gitignore, maxFileSize: run.maxFileSize, excludePaths: config.allowlist.paths, skipPath, repoName, listing }),
   );
 }
 
-/** HEAD (for `lastSeen` of secrets still present) and CODEOWNERS (for owners), from the working tree or HEAD's tree. */
-async function readOwnership(run: ScanRun, repo: RepoRoot, name: string): Promise<void> {
-  const head = (await gitMaybe(repo.root, ['log', '-1', '--format=%H%x1f%aI%x1f%an <%ae>']))?.trim();
+/** HEAD (`git log -1`, for `lastSeen` of secrets still present) and CODEOWNERS (for owners), from the working tree or HEAD's tree. */
+async function readOwnership(run: ScanRun, repo: RepoRoot, name: string, headLog: Promise<string | null>): Promise<void> {
+  const head = (await headLog)?.trim();
   if (head) {
     const [commit, date, author] = head.split('\x1f');
     run.heads.set(name, { commit: commit!, date: date!, author: author! });

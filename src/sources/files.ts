@@ -30,6 +30,15 @@ export interface FileSourceOptions {
   skipPath?: (path: string) => boolean;
   /** The repository's name in findings. Default: the name of the git top-level folder holding the files. */
   repoName?: string;
+  /** What git lists of the work tree (gitWorktreeListing), started early by a caller that knows the target is
+   * a repository's top level: a history scan lists it while the history streams. */
+  listing?: Promise<GitListing>;
+}
+
+/** A work tree as git lists it: the files to read, and how many entries .gitignore leaves out. */
+export interface GitListing {
+  paths: string[];
+  ignored: number;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -50,7 +59,7 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
   } catch (e) {
     throw new Error(`${target}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const repo = await gitTopLevel(stat.isDirectory() ? root : resolve(root, '..'));
+  const repo = options.listing ? root : await gitTopLevel(stat.isDirectory() ? root : resolve(root, '..'));
   const repoName = repo ? (options.repoName ?? basename(repo)) : null;
   if (!stat.isDirectory()) {
     const chunk = await readChunk(root, basename(root), ctx, options, repoName);
@@ -59,15 +68,16 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
   }
   const userIgnore = await loadIgnore(root, options.excludePaths ?? []);
   const honour = options.gitignore !== false;
-  const paths = repo && honour ? await gitListFiles(root) : await globFiles(root, honour);
+  let paths: string[];
   if (repo && honour) {
+    const listing = await (options.listing ?? gitWorktreeListing(root));
+    paths = listing.paths;
     // Ignored files are skipped by the user's own rules, but never silently: count what git leaves out.
-    const ignored = await gitIgnoredEntries(root);
-    if (ignored > 0) {
-      ctx.count('gitignored', ignored);
+    if (listing.ignored > 0) {
+      ctx.count('gitignored', listing.ignored);
       if (paths.length === 0) ctx.warn(`${target}: every file here is ignored by git (.gitignore); nothing scanned. Use --no-gitignore to scan them`);
     }
-  }
+  } else paths = await globFiles(root, honour);
   const kept = paths.filter((p) => {
     if (options.skipPath?.(p)) return false;
     if (userIgnore.ignores(p)) {
@@ -174,6 +184,12 @@ async function gitTopLevel(dir: string): Promise<string | null> {
   }
 }
 
+/** The files git lists below a work tree's top level, and the entries it ignores: two listings, run at once. */
+export async function gitWorktreeListing(root: string): Promise<GitListing> {
+  const [paths, ignored] = await Promise.all([gitListFiles(root), gitIgnoredEntries(root)]);
+  return { paths, ignored };
+}
+
 async function gitListFiles(root: string): Promise<string[]> {
   const { stdout } = await run('git', ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
     encoding: 'buffer',
@@ -184,7 +200,6 @@ async function gitListFiles(root: string): Promise<string[]> {
   return [...seen].sort();
 }
 
-/** Outside git: every file, with each folder's `.gitignore` applied below it. */
 /** Files and folders git ignores below root (a wholly ignored folder counts once). */
 async function gitIgnoredEntries(root: string): Promise<number> {
   try {
@@ -198,6 +213,7 @@ async function gitIgnoredEntries(root: string): Promise<number> {
   }
 }
 
+/** Outside git: every file, with each folder's `.gitignore` applied below it. */
 async function globFiles(root: string, honourGitignore: boolean): Promise<string[]> {
   const all = await fastGlob()('**/*', { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, ignore: ['**/.git/**'], suppressErrors: true, objectMode: true });
   const ignoreFiles = honourGitignore ? all.filter((e) => e.name === '.gitignore' && !e.dirent.isDirectory()).map((e) => e.path) : [];
