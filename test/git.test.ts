@@ -294,12 +294,14 @@ describe('pre-commit', () => {
     const hook = join(r.dir, '.git', 'hooks', 'pre-commit');
     expect(existsSync(hook)).toBe(true);
     expect(readFileSync(hook, 'utf8')).toContain(CLI);
-    const env = { ...process.env, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@example.test', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@example.test', NO_COLOR: '1' };
+    // A CA bundle Node would read at start-up (and warn about, missing): the hook's scan starts without it.
+    const env = { ...process.env, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@example.test', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@example.test', NO_COLOR: '1', NODE_EXTRA_CA_CERTS: join(r.dir, 'missing-ca.pem') };
     writeFileSync(join(r.dir, 'leak.env'), `TOKEN=${tok('hook-1')}\n`);
     r.git('add', 'leak.env');
     const blocked = spawnSync('git', ['-C', r.dir, 'commit', '-m', 'leak'], { encoding: 'utf8', env });
     expect(blocked.status).not.toBe(0);
     expect(blocked.stdout + blocked.stderr).toContain('leak.env:1:7');
+    expect(blocked.stderr).not.toContain('extra certs');
     expect(blocked.stdout + blocked.stderr).not.toContain(tok('hook-1'));
     writeFileSync(join(r.dir, 'leak.env'), `TOKEN=${tok('hook-1')} # sprawl:allow test fixture\n`);
     r.git('add', 'leak.env');
