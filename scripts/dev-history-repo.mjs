@@ -1,40 +1,52 @@
 #!/usr/bin/env node
-// Builds a git repository whose history is a developer's churn on real code: 300 JavaScript files of
-// 8-200 KiB from node_modules, then 3,000 commits that each change 1-3 lines of one of them (seeded, fixed
-// authors and dates), for `npm run bench:history -- <dir>`. The npm-release histories
-// (npm-history-repo.sh) rewrite whole bundles; most real histories look like this instead.
+// Builds a git repository whose history is a developer's churn on real code: files of 8-200 KiB taken
+// from a folder of real code (default: 300 JavaScript files from node_modules), then commits that each
+// change 1-3 lines of one of them (seeded, fixed authors and dates), for `npm run bench:history -- <dir>`.
+// The npm-release histories (npm-history-repo.sh) rewrite whole bundles; most real histories look like
+// this instead. A large one, closer to a big project's blob count:
 //
 //   node scripts/dev-history-repo.mjs /tmp/dev-history
-import { execFileSync } from 'node:child_process';
+//   node scripts/dev-history-repo.mjs /tmp/big-churn --from /usr/lib/python3 --ext py --files 1500 --commits 30000
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const dir = resolve(process.argv[2] ?? '/tmp/dev-history');
-const modules = resolve(dirname(fileURLToPath(import.meta.url)), '../node_modules');
-const files = execFileSync('find', [modules, '-name', '*.js', '-size', '+8k', '-size', '-200k'], { encoding: 'utf8' })
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const dir = resolve(args[0] && !args[0].startsWith('--') ? args[0] : '/tmp/dev-history');
+const from = resolve(option('from', resolve(dirname(fileURLToPath(import.meta.url)), '../node_modules')));
+const ext = option('ext', 'js');
+const fileCount = Number(option('files', 300));
+const commits = Number(option('commits', 3000));
+const found = execFileSync('find', [from, '-name', `*.${ext}`, '-size', '+8k', '-size', '-200k'], { encoding: 'utf8', maxBuffer: 1 << 28 })
   .trim()
   .split('\n')
-  .sort()
-  .slice(0, 2000)
-  .filter((_, i) => i % 6 === 0)
-  .slice(0, 300);
+  .sort();
+// Every sixth file of the first ones found: spread over packages rather than one package's files.
+const files = found.slice(0, fileCount * 6 + 200).filter((_, i) => i % 6 === 0).slice(0, fileCount);
 let seed = 42;
 const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
 const contents = files.map((f) => readFileSync(f, 'utf8').split('\n'));
 execFileSync('rm', ['-rf', dir]);
 execFileSync('git', ['init', '-q', '-b', 'main', dir]);
-const out = [];
+// Streamed into fast-import: a large history does not fit in one string.
+const importer = spawn('git', ['-C', dir, 'fast-import', '--quiet'], { stdio: ['pipe', 'inherit', 'inherit'] });
+const write = (text) => (importer.stdin.write(text) ? Promise.resolve() : new Promise((r) => importer.stdin.once('drain', r)));
 let when = 1_600_000_000;
 let mark = 0;
 const commit = (path, text) => {
-  out.push('blob', `mark :${++mark}`, `data ${Buffer.byteLength(text)}`, text);
+  const out = ['blob', `mark :${++mark}`, `data ${Buffer.byteLength(text)}`, text];
   out.push('commit refs/heads/main', `author Dev <dev@example.test> ${when} +0000`, `committer Dev <dev@example.test> ${when} +0000`, 'data 4', 'edit');
-  out.push(`M 100644 :${mark} ${path}`, '');
+  out.push(`M 100644 :${mark} ${path}`, '', '');
   when += 600;
+  return write(out.join('\n'));
 };
-contents.forEach((lines, i) => commit(`src/f${i}.js`, lines.join('\n')));
-for (let c = 0; c < 3000; c++) {
+for (let i = 0; i < contents.length; i++) await commit(`src/f${i}.${ext}`, contents[i].join('\n'));
+for (let c = 0; c < commits; c++) {
   const i = Math.floor(rand() * contents.length);
   const lines = contents[i];
   for (let k = 1 + Math.floor(rand() * 3); k > 0; k--) {
@@ -42,8 +54,9 @@ for (let c = 0; c < 3000; c++) {
     if (rand() < 0.5) lines.splice(at, 0, `  const v${c}_${k} = compute(${c}, ${k}); // change ${c}`);
     else lines[at] = `${lines[at] ?? ''} // edited ${c}`;
   }
-  commit(`src/f${i}.js`, lines.join('\n'));
+  await commit(`src/f${i}.${ext}`, lines.join('\n'));
 }
-execFileSync('git', ['-C', dir, 'fast-import', '--quiet'], { input: out.join('\n') + '\n', maxBuffer: 1 << 30 });
+importer.stdin.end();
+await new Promise((r) => importer.on('close', r));
 execFileSync('git', ['-C', dir, 'reset', '-q', '--hard', 'main']);
-console.log(`${dir}: ${contents.length + 3000} commits`);
+console.log(`${dir}: ${contents.length + commits} commits`);

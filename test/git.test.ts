@@ -20,6 +20,18 @@ describe('git history', () => {
     expect(report.scan.stats.commitsWalked).toBe(2);
   });
 
+  it('counts the commits of a history without findings, where no provenance is read', async () => {
+    const r = makeRepo();
+    r.commit('one', { 'src/a.ts': 'export const a = 1;\n' }, '2024-01-01T00:00:00Z');
+    r.commit('two', { 'src/a.ts': 'export const a = 2;\n' }, '2024-01-02T00:00:00Z');
+    r.git('checkout', '-q', '-b', 'side');
+    r.commit('three', { 'src/b.ts': 'export const b = 3;\n' }, '2024-01-03T00:00:00Z');
+    r.git('checkout', '-q', 'main');
+    const report = await scan({ targets: [r.dir] });
+    expect(report.findings).toEqual([]);
+    expect(report.scan.stats.commitsWalked).toBe(3);
+  });
+
   it('reads a log committed to the repository as a log: colour codes cleaned, masks counted, the job named', async () => {
     const r = makeRepo();
     // A GitLab trace saved as <job>.log: the token sits right after a colour code, where no word boundary is.

@@ -187,6 +187,14 @@ export async function scanChunks(run: ScanRun, chunks: AsyncIterable<Chunk>): Pr
   return found;
 }
 
+/** Options of scanChunksInWorkers. */
+export interface InWorkersOptions {
+  /** The source's count of listed bytes: it runs ahead of reading and tells early how large the stream is. */
+  listed?: { bytes: number };
+  /** Called once, when the first occurrence is kept. */
+  onFound?: () => void;
+}
+
 /**
  * Like scanChunks, for a large stream fed by another process (git history): detection runs in worker
  * threads so that reading never waits on matching. Falls back to this thread when workers are off
@@ -198,10 +206,16 @@ export async function scanChunks(run: ScanRun, chunks: AsyncIterable<Chunk>): Pr
  * runs ahead of reading) already holds twice that: matching the first 64 MiB here cost three.js's history
  * 0.3 s (4.28 s against 3.95 s, 5 runs each), while a 17 MiB history loses 0.09 s to a worker.
  */
-export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Chunk>, listed?: { bytes: number }): Promise<Occurrence[]> {
+export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Chunk>, options: InWorkersOptions = {}): Promise<Occurrence[]> {
+  const { listed, onFound } = options;
   const workers = run.options.workers ?? defaultWorkers();
   if (workers === 0 || !workersAvailable()) return scanChunks(run, chunks);
   const found: Occurrence[] = [];
+  const keep = (chunk: Chunk, matches: Match[], ci: CiPipeline | null): void => {
+    const before = found.length;
+    run.keep(chunk, matches, found, ci);
+    if (before === 0 && found.length > 0) onFound?.();
+  };
   const source = chunks[Symbol.asyncIterator]();
   // An explicit --workers starts them at once; the default waits for a history worth their start-up.
   const inlineBytes = run.options.workers === undefined ? (run.options.workersAfter ?? WORKERS_AFTER) : 0;
@@ -211,7 +225,7 @@ export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Ch
     const next = await source.next();
     if (next.done) return found;
     const { chunk, matches, ci } = run.inspect(next.value);
-    run.keep(chunk, matches, found, ci);
+    keep(chunk, matches, ci);
     bytes += next.value.data.length;
   }
   // CI configurations are few and small: they are matched on this thread, where their pipeline is parsed
@@ -222,7 +236,7 @@ export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Ch
       if (!run.ci.systemOf(chunk.provenance.path)) yield chunk;
       else {
         const inspected = run.inspect(chunk);
-        run.keep(inspected.chunk, inspected.matches, found, inspected.ci);
+        keep(inspected.chunk, inspected.matches, inspected.ci);
       }
     }
   }
@@ -234,7 +248,7 @@ export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Ch
     fallback: (chunk) => run.inspect(chunk).matches,
     onWorkerLost: (message) => run.ctx.warn(message),
   })) {
-    run.keep(chunk, matches, found);
+    keep(chunk, matches, null);
   }
   return found;
 }

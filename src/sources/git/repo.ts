@@ -29,6 +29,11 @@ export async function topLevel(dir: string): Promise<string | null> {
   return (await gitMaybe(dir, ['rev-parse', '--show-toplevel']))?.trim() || null;
 }
 
+/** Commits reachable from the refs (`--all`: every ref); 0 when git cannot say. */
+export async function countCommits(repo: string, refs: string[]): Promise<number> {
+  return Number((await gitMaybe(repo, ['rev-list', '--count', ...refs]))?.trim() ?? 0) || 0;
+}
+
 export async function isShallow(repo: string): Promise<boolean> {
   return (await gitMaybe(repo, ['rev-parse', '--is-shallow-repository']))?.trim() === 'true';
 }
