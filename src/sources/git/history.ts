@@ -87,11 +87,13 @@ export async function* historyChunks(repo: string, ctx: SourceContext, options: 
 async function* listBlobs(repo: string, ctx: SourceContext, options: HistoryOptions): AsyncIterable<BlobRef> {
   const refs = options.refs && options.refs.length > 0 ? options.refs : ['--all'];
   const revList = spawn('git', ['-C', repo, 'rev-list', '--objects', '--missing=print', ...refs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const check = spawn('git', ['-C', repo, 'cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // rev-list's output goes straight into batch-check, not through this process: every commit, tree and
+  // blob of the history is a line of it (tens of MB on a large repository), and this thread reads git.
+  // rev-list prints missing objects as `?<oid>`; cat-file answers those `?<oid> missing`.
+  const check = spawn('git', ['-C', repo, 'cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)'], { stdio: [revList.stdout, 'pipe', 'pipe'] });
+  revList.stdout.destroy();
   let revErr = '';
   revList.stderr.on('data', (d: Buffer) => (revErr += d.toString('utf8')));
-  // rev-list prints missing objects as `?<oid>`; cat-file answers those `?<oid> missing`.
-  revList.stdout.pipe(check.stdin);
   check.stderr.resume();
   const revDone = new Promise<number>((r) => revList.on('close', (c) => r(c ?? -1)));
   let pending = '';
