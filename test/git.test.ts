@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../src/scan.js';
@@ -147,6 +147,25 @@ describe('git history', () => {
     const report = await scan({ targets: [r.dir] });
     expect(report.findings.some((f) => f.path === 'kept.env')).toBe(true);
     expect(report.scan.stats.skipped['missing-object']).toBeGreaterThanOrEqual(1);
+    expect(report.scan.warnings.join('\n')).toContain(oid);
+    // lost.txt is still in the index but gone from the work tree: counted, not a warning.
+    expect(report.scan.stats.skipped.deleted).toBe(1);
+    expect(report.scan.warnings.join('\n')).not.toContain('unreadable');
+  });
+
+  it('goes on past a corrupt object that kills cat-file, with a warning and a count', async () => {
+    const r = makeRepo();
+    // Random-looking text, so that the loose object is large and its truncated stream still has a header.
+    const noise = Array.from({ length: 4000 }, (_, i) => `${i} ${((i * 2654435761) >>> 0).toString(36)}`).join('\n');
+    r.commit('a', { 'a.env': `T=${tok('before-corrupt')}\n`, 'broken.txt': noise, 'z.env': `T=${tok('after-corrupt')}\n` }, '2024-01-01T00:00:00Z');
+    const oid = r.git('rev-parse', 'HEAD:broken.txt');
+    const file = join(r.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2));
+    chmodSync(file, 0o644);
+    writeFileSync(file, readFileSync(file).subarray(0, 200));
+    rmSync(join(r.dir, 'broken.txt'));
+    const report = await scan({ targets: [r.dir] });
+    expect(report.findings.filter((f) => f.source === 'git').map((f) => f.path).sort()).toEqual(['a.env', 'z.env']);
+    expect(report.scan.stats.skipped['corrupt-object']).toBe(1);
     expect(report.scan.warnings.join('\n')).toContain(oid);
   });
 

@@ -25,6 +25,8 @@ export type SkipReason =
   | 'missing-object'
   | 'corrupt-object'
   | 'gitignored'
+  /** Listed (tracked in git's index, or found by the listing) but gone when read: `rm` without `git rm`. */
+  | 'deleted'
   | 'archive-bomb'
   | 'archive-depth'
   /** Values a CI runner masked in a log (`***`, `[MASKED]`): not reported, counted. */

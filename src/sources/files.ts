@@ -170,7 +170,10 @@ async function readChunk(
     ctx.scanned(data.length);
     return { data, provenance: { source: ciSystemOf(path) ? 'ci-config' : 'file', path, ...(repoName ? { repo: repoName } : {}) } };
   } catch (e) {
-    ctx.skip('unreadable', path, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    const code = (e as NodeJS.ErrnoException).code;
+    // A tracked file deleted from the work tree is listed by git; nothing was there to read.
+    if (code === 'ENOENT') ctx.count('deleted', 1);
+    else ctx.skip('unreadable', path, code ?? (e as Error).message);
     return null;
   }
 }
