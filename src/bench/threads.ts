@@ -56,7 +56,10 @@ export function sampleThreads(pid: number, everyMs = 50): { stop(): ThreadCpu[] 
       for (const child of children) {
         const c = cpuOf(`/proc/${child}/stat`);
         if (!c) continue;
-        const label = last.get(`p${child}`)?.label ?? commandOf(child);
+        // Read again each time: a child caught between fork and exec still shows this process's command line.
+        const now = commandOf(child);
+        // An exited child (a zombie) has an empty command line: its label stays the one seen before.
+        const label = now !== '?' && now !== '' ? now : (last.get(`p${child}`)?.label ?? 'child process');
         last.set(`p${child}`, { label, ms: c.ms });
       }
     }
