@@ -47,6 +47,9 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
   const treeOnly = repo.bare && options.history === false;
   const refs = treeOnly ? ['--no-walk', 'HEAD'] : options.refs;
   const scanned = new Set<string>();
+  // The history's git processes start first: they are the scan's critical path.
+  const listed = { bytes: 0 };
+  const history = historyChunks(repo.root, ctx, { refs, maxFileSize: run.maxFileSize, scanned, repoName: name, listed });
   // Listed while the history streams: it needs only the index and a stat of each file (or a bare repository's HEAD tree).
   const trackedLater = repo.bare ? treeBlobs(repo.root) : unmodifiedTracked(repo.root);
   // The provenance log (one `git log --raw` pass, read once the findings are known) starts with the first
@@ -62,8 +65,6 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
   const head = gitMaybe(repo.root, ['log', '-1', '--format=%H%x1f%aI%x1f%an <%ae>']);
   // Awaited only after the history: a failure must not surface meanwhile as an unhandled rejection.
   listing?.catch(() => undefined);
-  const listed = { bytes: 0 };
-  const history = historyChunks(repo.root, ctx, { refs, maxFileSize: run.maxFileSize, scanned, repoName: name, listed });
   const inHistory = await scanChunksInWorkers(run, history, { listed, onFound: startLog }).catch((e: unknown) => {
     log.spool?.discard();
     throw e;

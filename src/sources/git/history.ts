@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { basename } from 'node:path';
 import { isBinaryFormat } from '../../core/paths.js';
 import type { Chunk } from '../../core/types.js';
@@ -40,9 +41,17 @@ interface BlobRef {
  * A chunk's data is lent, as cat-file's reader lends it: valid until the next chunk is asked for. A
  * consumer that keeps chunks (the worker pool) copies them.
  */
-export async function* historyChunks(repo: string, ctx: SourceContext, options: HistoryOptions): AsyncIterable<Chunk> {
-  if (await isShallow(repo)) ctx.warn(`${repo}: shallow clone: history before the shallow boundary is not scanned`);
-  const blobs = listBlobs(repo, ctx, options);
+export function historyChunks(repo: string, ctx: SourceContext, options: HistoryOptions): AsyncIterable<Chunk> {
+  // git starts now, not when the first chunk is asked for: the listing is the start of every history scan's
+  // critical path, and the caller has other git questions to ask meanwhile.
+  const listing = startListing(repo, options.refs);
+  const shallow = isShallow(repo);
+  return readHistory(repo, ctx, options, listing, shallow);
+}
+
+async function* readHistory(repo: string, ctx: SourceContext, options: HistoryOptions, listing: Listing, shallow: Promise<boolean>): AsyncIterable<Chunk> {
+  if (await shallow) ctx.warn(`${repo}: shallow clone: history before the shallow boundary is not scanned`);
+  const blobs = listBlobs(listing, repo, ctx, options);
   const paths = new Map<string, string>();
   const oids = (async function* () {
     for await (const b of blobs) {
@@ -83,10 +92,17 @@ export async function* historyChunks(repo: string, ctx: SourceContext, options: 
   }
 }
 
-/** Streams reachable blobs within the size limit; counts the rest. */
-async function* listBlobs(repo: string, ctx: SourceContext, options: HistoryOptions): AsyncIterable<BlobRef> {
-  const refs = options.refs && options.refs.length > 0 ? options.refs : ['--all'];
-  const revList = spawn('git', ['-C', repo, 'rev-list', '--objects', '--missing=print', ...refs], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** rev-list piped into batch-check, running. */
+interface Listing {
+  check: ChildProcessByStdio<null, Readable, Readable>;
+  revDone: Promise<{ code: number; stderr: string }>;
+}
+
+function startListing(repo: string, given?: string[]): Listing {
+  const refs = given && given.length > 0 ? given : ['--all'];
+  // --in-commit-order prints each commit's new trees and blobs right after it: without it rev-list walks
+  // every commit before printing an object (0.39 s on a 20,698-commit history before cat-file could start).
+  const revList = spawn('git', ['-C', repo, 'rev-list', '--objects', '--in-commit-order', '--missing=print', ...refs], { stdio: ['ignore', 'pipe', 'pipe'] });
   // rev-list's output goes straight into batch-check, not through this process: every commit, tree and
   // blob of the history is a line of it (tens of MB on a large repository), and this thread reads git.
   // rev-list prints missing objects as `?<oid>`; cat-file answers those `?<oid> missing`.
@@ -95,7 +111,16 @@ async function* listBlobs(repo: string, ctx: SourceContext, options: HistoryOpti
   let revErr = '';
   revList.stderr.on('data', (d: Buffer) => (revErr += d.toString('utf8')));
   check.stderr.resume();
-  const revDone = new Promise<number>((r) => revList.on('close', (c) => r(c ?? -1)));
+  // Read later, so marked as read now: when a process exits, Node drains the output streams nobody listens
+  // to (a small history's whole listing was lost before the scan began reading it).
+  check.stdout.on('readable', () => undefined);
+  const revDone = new Promise<{ code: number; stderr: string }>((r) => revList.on('close', (c) => r({ code: c ?? -1, stderr: revErr })));
+  return { check, revDone };
+}
+
+/** Streams reachable blobs within the size limit; counts the rest. */
+async function* listBlobs(listing: Listing, repo: string, ctx: SourceContext, options: HistoryOptions): AsyncIterable<BlobRef> {
+  const { check } = listing;
   let pending = '';
   for await (const chunk of check.stdout as AsyncIterable<Buffer>) {
     const text = pending + chunk.toString('utf8');
@@ -110,8 +135,8 @@ async function* listBlobs(repo: string, ctx: SourceContext, options: HistoryOpti
     const b = parseCheckLine(pending, ctx, options.maxFileSize, options.listed);
     if (b) yield b;
   }
-  const code = await revDone;
-  if (code !== 0) ctx.warn(`${repo}: git rev-list failed (${revErr.trim().split('\n')[0] || `exit ${code}`}); history scan is incomplete`);
+  const { code, stderr } = await listing.revDone;
+  if (code !== 0) ctx.warn(`${repo}: git rev-list failed (${stderr.trim().split('\n')[0] || `exit ${code}`}); history scan is incomplete`);
 }
 
 function parseCheckLine(line: string, ctx: SourceContext, maxSize: number, listed?: { bytes: number }): BlobRef | null {
