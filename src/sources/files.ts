@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { closeSync, lstatSync, openSync, promises as fs, readSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { basename, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,8 +20,6 @@ export interface FileSourceOptions {
   maxFileSize?: number;
   /** Gitignore-style patterns (relative to the target) whose files are not read. */
   excludePaths?: string[];
-  /** Files read at once. Default 16. */
-  concurrency?: number;
   /** Honour .gitignore files. Default true; false scans ignored files too (`--no-gitignore`). */
   gitignore?: boolean;
   /** Limits for opening zip/tar/gz files; `false` scans them as plain (binary, so skipped) files. */
@@ -62,7 +60,7 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
   const repo = options.listing ? root : await gitTopLevel(stat.isDirectory() ? root : resolve(root, '..'));
   const repoName = repo ? (options.repoName ?? basename(repo)) : null;
   if (!stat.isDirectory()) {
-    const chunk = await readChunk(root, basename(root), ctx, options, repoName);
+    const chunk = readChunk(root, basename(root), ctx, options, repoName);
     if (chunk) yield* expand(chunk, root, ctx, options, true);
     return;
   }
@@ -86,22 +84,12 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
     }
     return true;
   });
-  const concurrency = options.concurrency ?? 16;
-  // Read ahead a bounded number of files while the engine works on the current one, in listing order.
-  const pending: Array<{ abs: string; read: Promise<Chunk | null> }> = [];
-  let next = 0;
-  const fill = (): void => {
-    while (pending.length < concurrency && next < kept.length) {
-      const rel = kept[next++]!;
-      const abs = join(root, rel);
-      pending.push({ abs, read: readChunk(abs, rel, ctx, options, repoName) });
-    }
-  };
-  fill();
-  while (pending.length > 0) {
-    const { abs, read } = pending.shift()!;
-    const chunk = await read;
-    fill();
+  // Read with blocking calls, one file after the other. Through fs/promises, every lstat, stat, open, read
+  // and close was a round trip to libuv's thread pool: 50,000 small files took 8.4 s, 5.5 s of it in the
+  // kernel (885,903 futex calls), against ~2 s this way.
+  for (const rel of kept) {
+    const abs = join(root, rel);
+    const chunk = readChunk(abs, rel, ctx, options, repoName);
     if (chunk) yield* expand(chunk, abs, ctx, options, false);
   }
 }
@@ -124,31 +112,23 @@ async function* expand(chunk: Chunk, abs: string, ctx: SourceContext, options: F
   yield* archiveChunks(chunk.data, path, rest, ctx, limits);
 }
 
-async function readChunk(
-  abs: string,
-  rel: string,
-  ctx: SourceContext,
-  options: FileSourceOptions,
-  repoName: string | null,
-): Promise<Chunk | null> {
+function readChunk(abs: string, rel: string, ctx: SourceContext, options: FileSourceOptions, repoName: string | null): Chunk | null {
   const path = rel.split(sep).join('/');
   try {
-    const lst = await fs.lstat(abs);
-    if (lst.isSymbolicLink()) {
-      let target;
+    let st = lstatSync(abs);
+    if (st.isSymbolicLink()) {
       try {
-        target = await fs.stat(abs);
+        st = statSync(abs);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         ctx.skip(code === 'ELOOP' ? 'symlink-loop' : 'broken-symlink', path, code);
         return null;
       }
-      if (target.isDirectory()) {
+      if (st.isDirectory()) {
         ctx.skip('symlink-dir', path, 'links to a directory; not followed');
         return null;
       }
     }
-    const st = await fs.stat(abs);
     if (!st.isFile()) {
       ctx.skip('not-a-file', path);
       return null;
@@ -158,7 +138,7 @@ async function readChunk(
       ctx.skip('too-large', path, `${st.size} bytes > limit ${max}`);
       return null;
     }
-    const data = await fs.readFile(abs);
+    const data = readAll(abs, st.size);
     // Archives are binary: they are opened by expand(), not skipped.
     if (options.archives !== false && archiveKind(path)) return { data, provenance: { source: 'archive', path, ...(repoName ? { repo: repoName } : {}) } };
     const probe = data.subarray(0, BINARY_PROBE);
@@ -175,6 +155,27 @@ async function readChunk(
     if (code === 'ENOENT') ctx.count('deleted', 1);
     else ctx.skip('unreadable', path, code ?? (e as Error).message);
     return null;
+  }
+}
+
+/**
+ * A file's bytes, `size` as stat gave it: open, read, close. readFileSync also asks fstat and reads once
+ * more to see the end; on small files syscalls are most of the cost (~6 µs each here). A file that grew
+ * since is read up to `size`; one that shrank, to its end.
+ */
+function readAll(abs: string, size: number): Buffer {
+  const fd = openSync(abs, 'r');
+  try {
+    const data = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const n = readSync(fd, data, filled, size - filled, null);
+      if (n === 0) break;
+      filled += n;
+    }
+    return filled === size ? data : data.subarray(0, filled);
+  } finally {
+    closeSync(fd);
   }
 }
 
