@@ -11,7 +11,7 @@ import { idKey as envIdKey } from './core/identity.js';
 import type { Chunk, Report, Rule, RuleSummary } from './core/types.js';
 import { listStaged, scanIncremental } from './pipeline/changes.js';
 import { historyRoot, scanRepository } from './pipeline/repository.js';
-import { scanChunks, startRun, type PreparedRules } from './pipeline/run.js';
+import { scanChunks, scanChunksInWorkers, startRun, type PreparedRules } from './pipeline/run.js';
 import type { SourceContext } from './sources/context.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './sources/archive.js';
 import { fileChunks } from './sources/files.js';
@@ -67,11 +67,12 @@ export interface ScanOptions {
   since?: string;
   /**
    * Worker threads that match git history while this thread reads it. Default: cores − 2 (at most 4) on 4
-   * or more cores, 1 on 2 or 3, started only once a history passes `workersAfter` bytes.
+   * or more cores, 1 on 2 or 3, started only once a history passes `workersAfter` bytes. Given, a folder's
+   * files are matched in workers too (by default they are matched on this thread).
    */
   workers?: number;
   /** With the default `workers`: history bytes matched on this thread before workers start. Default 64 MiB,
-   * or none once the history's listing holds more than 128 MiB. */
+   * or none once the history's listing holds more than 96 MiB. */
   workersAfter?: number;
   /**
    * The repository's name in findings (`repo`), owners and lifecycle, e.g. `acme/api`. Default: the name of
@@ -120,7 +121,8 @@ export async function scan(options: ScanOptions): Promise<Report> {
     // A bare repository has no files to scan: without history, its HEAD tree is scanned.
     const repo = target !== '-' ? await historyRoot(target) : null;
     if (repo && (repo.bare || options.history !== false)) await scanRepository(run, target, repo);
-    else run.occurrences.push(...(await scanChunks(run, chunksOf(target, ctx, options, config))));
+    else if (target === '-') run.occurrences.push(...(await scanChunks(run, chunksOf(target, ctx, options, config))));
+    else run.occurrences.push(...(await scanChunksInWorkers(run, chunksOf(target, ctx, options, config), { kind: 'files' })));
   }
   if (run.suppressed > 0) ctx.skipped['suppressed-by-baseline-or-allowlist'] = run.suppressed;
   const occurrences = run.occurrences.sort((a, b) => byPlace(a.finding, b.finding));

@@ -49,6 +49,26 @@ describe('archives', () => {
     expect(report.findings.map((f) => f.path)).toEqual(['bomb.zip!ok/.env']);
   });
 
+  it('ends a tar whose directory entry declares a size with a warning, keeping the members before it', async () => {
+    const dir = tempTree({});
+    // Like CPython's test/testtar.tar: a directory header with 255 bytes behind it, which readers (GNU tar
+    // too) take for the next header. tar-stream's entry callback never ended there: the scan stopped with
+    // no report and exit status 0.
+    const code = [
+      'import sys,tarfile',
+      "out=open(sys.argv[1],'wb')",
+      'def entry(info, data):',
+      '    out.write(info.tobuf(tarfile.USTAR_FORMAT)); out.write(data + bytes(-len(data) % 512))',
+      "env=sys.stdin.buffer.read(); f=tarfile.TarInfo('app/.env'); f.size=len(env); entry(f, env)",
+      "d=tarfile.TarInfo('dirtype-with-size/'); d.type=tarfile.DIRTYPE; d.size=255; entry(d, b'x'*255)",
+      "out.write(bytes(1024)); out.close()",
+    ].join('\n');
+    execFileSync('python3', ['-c', code, join(dir, 'odd.tar')], { input: `T=${tok('tar-dir-size')}\n` });
+    const report = await scan({ targets: [dir] });
+    expect(report.findings.map((f) => f.path)).toEqual(['odd.tar!app/.env']);
+    expect(report.scan.warnings.join('\n')).toMatch(/odd\.tar: skipped \(unreadable: not a readable tar archive/);
+  }, 10_000);
+
   it('limits nesting depth and reports a corrupt archive', async () => {
     const dir = tempTree({ 'broken.zip': 'PK\x03\x04 this is not really a zip' });
     mkdirSync(join(dir, 'n'));

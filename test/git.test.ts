@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../src/scan.js';
@@ -219,6 +220,26 @@ describe('detection in worker threads', () => {
     expect(viaWorkers.findings.map(key).sort()).toEqual(inline.findings.map(key).sort());
     expect(inline.findings.length).toBeGreaterThanOrEqual(3);
     expect(viaWorkers.scan.stats.blobsScanned).toBe(inline.scan.stats.blobsScanned);
+  });
+});
+
+describe('a folder matched in worker threads (--workers given)', () => {
+  it('finds what the main thread finds: plain files, a CI configuration, a log, test code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sprawl-files-workers-'));
+    cpSync(join(__dirname, '../fixtures/ng.leaky-app'), join(dir, 'app'), { recursive: true });
+    cpSync(join(__dirname, '../fixtures/ng.ci-leaks'), join(dir, 'ci'), { recursive: true });
+    mkdirSync(join(dir, 'test', 'ci'), { recursive: true });
+    // A log's path says nothing of its values: one saved under test/ does not make its secrets test data.
+    writeFileSync(join(dir, 'test', 'ci', 'deploy.log'), `2024-01-01T00:00:00Z ##[group]Run deploy\n  api_token = "${'q8ZtV3xLm2Pw9Rk4Yc7Hn1Bd'}"\nGITHUB_TOKEN=${tok('files-log')}\n`);
+    writeFileSync(join(dir, 'test', 'client.test.js'), `const api_token = "${'Zk4Yc7Hn1Bd8q8ZtV3xLm2Pw'}";\n`);
+    const inline = await scan({ targets: [dir], workers: 0, now: () => new Date('2025-01-01T00:00:00Z') });
+    const cli = sprawl(['scan', dir, '--format', 'json', '--workers', '1']);
+    const viaWorkers = JSON.parse(cli.stdout) as typeof inline;
+    const key = (f: { path: string; line: number; column: number; ruleId: string; confidence: string; secretId: string }) => `${f.ruleId} ${f.path}:${f.line}:${f.column} ${f.confidence} ${f.secretId}`;
+    expect(viaWorkers.findings.map(key).sort()).toEqual(inline.findings.map(key).sort());
+    expect(inline.findings.length).toBeGreaterThanOrEqual(10);
+    expect(inline.findings.some((f) => f.source === 'log')).toBe(true);
+    expect(viaWorkers.scan.stats.filesScanned).toBe(inline.scan.stats.filesScanned);
   });
 });
 

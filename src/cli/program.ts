@@ -52,7 +52,7 @@ const scanCmd = program
   .option('--staged', 'scan what is staged (pre-commit): new secrets in the index against HEAD')
   .option('--range <A..B>', 'scan what the commits in A..B introduced (pull requests, pre-push)')
   .option('--since <date|rev>', 'scan what commits after a date or commit introduced')
-  .option('--workers <n>', 'threads matching git history while it is read (default: 1 on 2-3 cores, cores - 2 up to 4 on more, once a history passes 64 MiB)');
+  .option('--workers <n>', 'threads matching git history while it is read (default: 1 on 2-3 cores, cores - 2 up to 4 on more, once a history passes 64 MiB); given, a folder\'s files too (default: none)');
 inventoryOptions(reportOptions(scanCmd)).action(async (paths: string[], flags: ScanFlags) => {
   process.exitCode = await scanCommand(paths, flags);
 });

@@ -215,7 +215,9 @@ export async function* detectInWorkers(chunks: AsyncIterable<Chunk>, options: Po
     slot.open = null;
     sent.set(b.id, b);
     slot.inFlight += b.used;
-    const items = b.provenance.map((p, i) => ({ offset: b.spans[2 * i]!, length: b.spans[2 * i + 1]!, path: p.path }));
+    // A log's path (a job named `test`) says nothing of its values: the test-path and documentation
+    // heuristics are not asked for logs (as run.inspect does).
+    const items = b.provenance.map((p, i) => ({ offset: b.spans[2 * i]!, length: b.spans[2 * i + 1]!, path: p.source === 'log' ? undefined : p.path }));
     const first = !b.shared.known.has(slot);
     b.shared.known.add(slot);
     const buffer = b.shared.bytes.buffer as SharedArrayBuffer;

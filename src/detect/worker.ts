@@ -22,7 +22,7 @@ export interface WorkerInit {
  * is sent with the first batch it holds and named by its id after that; `forget` drops it.
  */
 export type WorkerMessage =
-  | { batch: number; shared: number; buffer?: SharedArrayBuffer; items: Array<{ offset: number; length: number; path: string }> }
+  | { batch: number; shared: number; buffer?: SharedArrayBuffer; items: Array<{ offset: number; length: number; path: string | undefined }> }
   | { forget: number };
 
 /** The matches of each chunk of a batch. Nothing here keeps a view of the batch's buffer: the pool fills it again. */

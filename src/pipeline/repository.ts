@@ -65,7 +65,7 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
   const head = gitMaybe(repo.root, ['log', '-1', '--format=%H%x1f%aI%x1f%an <%ae>']);
   // Awaited only after the history: a failure must not surface meanwhile as an unhandled rejection.
   listing?.catch(() => undefined);
-  const inHistory = await scanChunksInWorkers(run, history, { listed, onFound: startLog }).catch((e: unknown) => {
+  const inHistory = await scanChunksInWorkers(run, history, { kind: 'history', listed, onFound: startLog }).catch((e: unknown) => {
     log.spool?.discard();
     throw e;
   });

@@ -138,11 +138,11 @@ function readChunk(abs: string, rel: string, ctx: SourceContext, options: FileSo
       ctx.skip('too-large', path, `${st.size} bytes > limit ${max}`);
       return null;
     }
-    const data = readAll(abs, st.size);
     // Archives are binary: they are opened by expand(), not skipped.
-    if (options.archives !== false && archiveKind(path)) return { data, provenance: { source: 'archive', path, ...(repoName ? { repo: repoName } : {}) } };
-    const probe = data.subarray(0, BINARY_PROBE);
-    if (probe.includes(0)) {
+    const archive = options.archives !== false && archiveKind(path) !== null;
+    const data = readAll(abs, st.size, archive ? null : (probe) => probe.includes(0));
+    if (archive) return { data: data!, provenance: { source: 'archive', path, ...(repoName ? { repo: repoName } : {}) } };
+    if (data === null) {
       ctx.skip('binary', path);
       return null;
     }
@@ -161,19 +161,28 @@ function readChunk(abs: string, rel: string, ctx: SourceContext, options: FileSo
 /**
  * A file's bytes, `size` as stat gave it: open, read, close. readFileSync also asks fstat and reads once
  * more to see the end; on small files syscalls are most of the cost (~6 µs each here). A file that grew
- * since is read up to `size`; one that shrank, to its end.
+ * since is read up to `size`; one that shrank, to its end. Null when `binary` says so of its first
+ * BINARY_PROBE bytes: the rest of a binary file is never read (a folder of build output is mostly that).
  */
-function readAll(abs: string, size: number): Buffer {
+function readAll(abs: string, size: number, binary: ((probe: Buffer) => boolean) | null): Buffer | null {
   const fd = openSync(abs, 'r');
   try {
     const data = Buffer.allocUnsafe(size);
     let filled = 0;
-    while (filled < size) {
-      const n = readSync(fd, data, filled, size - filled, null);
-      if (n === 0) break;
-      filled += n;
-    }
-    return filled === size ? data : data.subarray(0, filled);
+    const fill = (upTo: number): void => {
+      while (filled < upTo) {
+        const n = readSync(fd, data, filled, upTo - filled, null);
+        if (n === 0) {
+          size = filled;
+          return;
+        }
+        filled += n;
+      }
+    };
+    fill(binary ? Math.min(size, BINARY_PROBE) : size);
+    if (binary?.(data.subarray(0, filled))) return null;
+    fill(size);
+    return filled === data.length ? data : data.subarray(0, filled);
   } finally {
     closeSync(fd);
   }
