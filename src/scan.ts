@@ -11,7 +11,7 @@ import { idKey as envIdKey } from './core/identity.js';
 import type { Chunk, Report, Rule, RuleSummary } from './core/types.js';
 import { listStaged, scanIncremental } from './pipeline/changes.js';
 import { historyRoot, scanRepository } from './pipeline/repository.js';
-import { scanChunks, scanChunksInWorkers, startRun, type PreparedRules } from './pipeline/run.js';
+import { scanChunksInWorkers, startRun, type PreparedRules } from './pipeline/run.js';
 import type { SourceContext } from './sources/context.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './sources/archive.js';
 import { fileChunks } from './sources/files.js';
@@ -121,7 +121,6 @@ export async function scan(options: ScanOptions): Promise<Report> {
     // A bare repository has no files to scan: without history, its HEAD tree is scanned.
     const repo = target !== '-' ? await historyRoot(target) : null;
     if (repo && (repo.bare || options.history !== false)) await scanRepository(run, target, repo);
-    else if (target === '-') run.occurrences.push(...(await scanChunks(run, chunksOf(target, ctx, options, config))));
     else run.occurrences.push(...(await scanChunksInWorkers(run, chunksOf(target, ctx, options, config), { kind: 'files' })));
   }
   if (run.suppressed > 0) ctx.skipped['suppressed-by-baseline-or-allowlist'] = run.suppressed;

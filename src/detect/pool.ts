@@ -27,7 +27,7 @@ export interface PoolOptions {
   workerFile?: string;
 }
 
-/** A batch is sent when it holds this many bytes, or at once when a worker is idle. */
+/** A batch is sent when it holds this many bytes (or IDLE_BATCH_BYTES, to an idle worker). */
 const BATCH_BYTES = 512 * 1024;
 /**
  * An idle worker is sent a batch once it holds this many bytes, not at the first chunk: each message wakes a
@@ -100,8 +100,8 @@ function pathHash(path: string): number {
 /**
  * Chunks → (chunk, matches), detection spread over worker threads, results in completion order. The
  * source is read on this thread as fast as it produces, so a git process feeding it never stalls while a
- * chunk is being matched. Batching amortises the message cost (~30 µs) over many small blobs, but an idle
- * worker gets whatever is pending at once, so a slow source never waits for a batch to fill.
+ * chunk is being matched. Batching amortises the message cost (~30 µs) over many small blobs; an idle
+ * worker gets a smaller batch, and whatever is left goes out when the source ends.
  *
  * A chunk's data is copied into a batch as soon as it arrives, so the source may lend it (the history
  * source does). A result's chunk data is a view of the batch's buffer: valid until the next result is

@@ -79,8 +79,6 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
   }
   const inWorktree = repo.bare ? [] : await scanWorktree(run, target, name, (p) => scanned.has(tracked.get(p) ?? ''), listing);
   const places: BlobPlaces = { introduced: new Map(), worktree: covered, isCiConfig: (p) => run.ci.systemOf(p) !== null };
-  // Matched without workers (scanChunks), findings are kept without telling onFound.
-  if (inHistory.length > 0) startLog();
   if (log.spool) {
     const blobs = new Set(inHistory.map((o) => o.finding.blobId!));
     const read = await log.spool.histories(blobs);

@@ -178,13 +178,24 @@ function workloadSpans(chunk: Chunk, hasMatches: boolean, k8s: WorkloadIndex, ci
 }
 
 /** Detects in every chunk and keeps what passes the filters; returns what it kept. */
-export async function scanChunks(run: ScanRun, chunks: AsyncIterable<Chunk>): Promise<Occurrence[]> {
-  const found: Occurrence[] = [];
+export async function scanChunks(run: ScanRun, chunks: AsyncIterable<Chunk>, onFound?: () => void): Promise<Occurrence[]> {
+  const { found, keep } = keeper(run, onFound);
   for await (const raw of chunks) {
     const { chunk, matches, ci } = run.inspect(raw);
-    run.keep(chunk, matches, found, ci);
+    keep(chunk, matches, ci);
   }
   return found;
+}
+
+/** Keeps occurrences into `found`, telling `onFound` once, at the first. */
+function keeper(run: ScanRun, onFound?: () => void): { found: Occurrence[]; keep: (chunk: Chunk, matches: Match[], ci: CiPipeline | null) => void } {
+  const found: Occurrence[] = [];
+  const keep = (chunk: Chunk, matches: Match[], ci: CiPipeline | null): void => {
+    const before = found.length;
+    run.keep(chunk, matches, found, ci);
+    if (before === 0 && found.length > 0) onFound?.();
+  };
+  return { found, keep };
 }
 
 /** Options of scanChunksInWorkers. */
@@ -199,8 +210,8 @@ export interface InWorkersOptions {
 }
 
 /**
- * Like scanChunks, for a large stream fed by another process (git history): detection runs in worker
- * threads so that reading never waits on matching. Falls back to this thread when workers are off
+ * Like scanChunks, with detection in worker threads so that reading never waits on matching: for a git
+ * history (a stream fed by another process), and for a folder when `--workers` asks. Falls back to this thread when workers are off
  * (`workers: 0`) or unavailable (running from sources).
  *
  * With the default worker count, the first WORKERS_AFTER bytes are matched on this thread and workers
@@ -218,13 +229,8 @@ export async function scanChunksInWorkers(run: ScanRun, chunks: AsyncIterable<Ch
   // of Python's standard library, 46 MiB of text among 250 MiB: 2.12 s inline, 2.22 s with a worker after
   // the first 16 MiB; node_modules, 80 MiB: 1.66 against 1.73 s). Reading, not matching, is most of it.
   const workers = run.options.workers ?? (history ? defaultWorkers() : 0);
-  if (workers === 0 || !workersAvailable()) return scanChunks(run, chunks);
-  const found: Occurrence[] = [];
-  const keep = (chunk: Chunk, matches: Match[], ci: CiPipeline | null): void => {
-    const before = found.length;
-    run.keep(chunk, matches, found, ci);
-    if (before === 0 && found.length > 0) onFound?.();
-  };
+  if (workers === 0 || !workersAvailable()) return scanChunks(run, chunks, onFound);
+  const { found, keep } = keeper(run, onFound);
   const source = chunks[Symbol.asyncIterator]();
   // An explicit --workers starts them at once; the default waits for a history worth their start-up.
   const inlineBytes = run.options.workers === undefined ? (run.options.workersAfter ?? WORKERS_AFTER) : 0;

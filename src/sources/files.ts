@@ -168,24 +168,24 @@ function readAll(abs: string, size: number, binary: ((probe: Buffer) => boolean)
   const fd = openSync(abs, 'r');
   try {
     const data = Buffer.allocUnsafe(size);
-    let filled = 0;
-    const fill = (upTo: number): void => {
-      while (filled < upTo) {
-        const n = readSync(fd, data, filled, upTo - filled, null);
-        if (n === 0) {
-          size = filled;
-          return;
-        }
-        filled += n;
-      }
-    };
-    fill(binary ? Math.min(size, BINARY_PROBE) : size);
+    const probeEnd = binary ? Math.min(size, BINARY_PROBE) : size;
+    let filled = readInto(fd, data, 0, probeEnd);
     if (binary?.(data.subarray(0, filled))) return null;
-    fill(size);
-    return filled === data.length ? data : data.subarray(0, filled);
+    if (filled === probeEnd) filled = readInto(fd, data, filled, size);
+    return filled === size ? data : data.subarray(0, filled);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads into data[from, to) until it is full or the file ends; returns where it stopped. */
+function readInto(fd: number, data: Buffer, from: number, to: number): number {
+  while (from < to) {
+    const n = readSync(fd, data, from, to - from, null);
+    if (n === 0) break;
+    from += n;
+  }
+  return from;
 }
 
 async function gitTopLevel(dir: string): Promise<string | null> {

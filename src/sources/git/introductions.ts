@@ -32,9 +32,9 @@ export interface SpooledLog {
 
 /**
  * Starts the one pass of `git log --raw` that says where blobs entered and left history, writing to a
- * temporary file, so that it runs beside the history scan (from its first finding on) rather than after it: its cost grows with the
- * number of commits (0.28 s for 3,000 generated commits, far more on a large repository) and git
- * writes to a file without this process's help. Which blobs matter is known only once the scan is done;
+ * temporary file, so that it runs beside the history scan (from its first finding on) rather than after
+ * it: its cost grows with the number of commits (0.28 s for 3,000 generated commits, far more on a large
+ * repository) and git writes to a file without this process's help. Which blobs matter is known only once the scan is done;
  * one pass costs the same for one blob or a thousand, against a walk per blob with `--find-object`.
  * Merge commits are not diffed (git log's default), so a blob first written in a merge resolution is
  * attributed to no commit; its finding keeps the path it was listed under.
