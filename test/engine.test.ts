@@ -4,6 +4,9 @@ import { detectText } from './helpers/engine.js';
 import { badChecksumToken, fakeChecksummedToken, randomBase62 } from './helpers/tokens.js';
 import { placeholderReason } from '../src/detect/filters.js';
 import { CHECKSUMS } from '../src/detect/checksums.js';
+import { resolveOverlaps } from '../src/detect/engine.js';
+import { compileRule, compileRuleSet } from '../src/rules/compile.js';
+import type { Match, Rule } from '../src/core/types.js';
 
 const ghp = fakeChecksummedToken('ghp', 'engine-1');
 
@@ -83,6 +86,58 @@ describe('engine', () => {
     const text = `"password": "${secret}",\n"token": "${ghp}"\n`;
     const inLock = detectText(text, { path: 'app/package-lock.json' }).map((m) => m.ruleId);
     expect(inLock).toEqual(['github.pat-classic']);
+  });
+});
+
+/** A minimal pattern rule for engine tests. */
+function testRule(id: string, fields: Partial<Rule>): Rule {
+  return {
+    id, name: id, provider: 'test', pattern: '', secretGroup: 0, keywords: [], minEntropy: 0, confidence: 'high',
+    criticality: 'medium', generic: false, maxLength: 64, requires: [], examples: [], negativeExamples: [],
+    references: [], revocation: { summary: '', url: '', steps: [] }, file: 'test', ...fields,
+  };
+}
+
+describe('secretPattern', () => {
+  const pair = (secretPattern?: string): Rule =>
+    testRule('test.pair', { pattern: 'key=([a-z0-9=]+)', secretGroup: 1, keywords: ['key='], ...(secretPattern ? { secretPattern } : {}) });
+
+  it('rejects a candidate whose secret lacks it, and finds a later match that starts inside that candidate', () => {
+    const text = 'x key=qzxwvjkey=mxp482 y';
+    const without = compileRuleSet([pair()]).ruleSet;
+    expect(detectText(text, {}, without).map((m) => m.secret)).toEqual(['qzxwvjkey=mxp482']);
+    const rejected: string[] = [];
+    const withIt = compileRuleSet([pair('^[a-z]{3}[0-9]{3}$')]).ruleSet;
+    expect(detectText(text, { onReject: (id, why) => rejected.push(`${id}: ${why}`) }, withIt).map((m) => m.secret)).toEqual(['mxp482']);
+    expect(rejected).toEqual(['test.pair: secret does not match secretPattern']);
+  });
+
+  it('is reported as a rule problem when it does not compile', () => {
+    expect(compileRule(pair('(?<=a)b')).problem?.message).toMatch(/secretPattern/);
+  });
+
+  it("holds the generic rules' mixed run of letters and digits: words and short mixes are no token", () => {
+    expect(detectText('api_token = "Zq7vR2mLx9Pw4Kd1"').map((m) => m.secret)).toEqual(['Zq7vR2mLx9Pw4Kd1']);
+    for (const value of ['correcthorsebatterystaple', 'abc1-defg-hijk-lmno', 'UPPERCASE_WORDS_ONLY_HERE']) {
+      expect(detectText(`api_token = "${value}"`)).toEqual([]);
+    }
+  });
+});
+
+describe('overlap resolution', () => {
+  const at = (ruleId: string, start: number, end: number): Match => ({ ruleId, secret: 'x', start, end, matchStart: start, matchEnd: end, confidence: 'medium', decodedFrom: [] });
+  const rules = new Map<string, Rule>([
+    ['test.provider', testRule('test.provider', {})],
+    ['test.generic', testRule('test.generic', { generic: true })],
+  ]);
+
+  it('settles each run of overlapping matches on its own and keeps the rest in order', () => {
+    const far = Array.from({ length: 3000 }, (_, i) => at('test.generic', 1000 + i * 50, 1000 + i * 50 + 20));
+    const matches = [...far, at('test.generic', 10, 40), at('test.provider', 12, 40), at('test.generic', 41, 60), at('test.generic', 500, 520)];
+    const kept = resolveOverlaps(matches, (id) => rules.get(id));
+    expect(kept.slice(0, 3).map((m) => [m.ruleId, m.start])).toEqual([['test.provider', 12], ['test.generic', 41], ['test.generic', 500]]);
+    expect(kept).toHaveLength(3 + far.length);
+    expect(kept.every((m, i) => i === 0 || kept[i - 1]!.start <= m.start)).toBe(true);
   });
 });
 

@@ -92,6 +92,23 @@ function fakeSecretLine(rng: () => number): string {
   return pick(rng, [`GITHUB_TOKEN=${ghp}`, `aws_access_key_id = ${akia}`, `  "password": "${chars(rng, ALNUM, 18)}!",`]);
 }
 
+/**
+ * Files dense with secret-like assignments, one per line: a `.env` of tokens, a JSON fixture of client
+ * secrets, a YAML of API keys, a properties file of passwords. Every line is a candidate of a generic rule,
+ * which is where a rule's cost per match shows (RE2's submatch extraction, the DFA's states for the value).
+ */
+export function generateDenseFiles(lines: number, seed: string): Buffer[] {
+  const rng = seeded(seed);
+  const value = (): string => chars(rng, ALNUM, 24);
+  const shapes = [
+    (i: number) => `SERVICE_${i}_API_TOKEN="${value()}"`,
+    (i: number) => `  "clientSecret${i}": "${value()}",`,
+    (i: number) => `svc${i}:\n  api_key: ${value()}`,
+    (i: number) => `db${i}.password=${value()}`,
+  ];
+  return shapes.map((line) => Buffer.from(Array.from({ length: lines }, (_, i) => line(i)).join('\n') + '\n'));
+}
+
 function seeded(seed: string): () => number {
   let counter = 0;
   let pool = Buffer.alloc(0);

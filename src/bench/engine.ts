@@ -15,7 +15,7 @@ import { compileRuleSet } from '../rules/compile.js';
 import { BUILTIN_RULES_DIR, loadRules } from '../rules/load.js';
 import { collectContext } from '../sources/context.js';
 import { fileChunks } from '../sources/files.js';
-import { generateCorpus } from './corpus.js';
+import { generateCorpus, generateDenseFiles } from './corpus.js';
 
 interface Args {
   path?: string;
@@ -100,6 +100,17 @@ async function main(): Promise<void> {
   console.log(`keyword locator alone:    ${(mib / (setMs / 1000)).toFixed(0)} MiB/s`);
   console.log(`engine, no decoding:      ${(mib / (plainMs / 1000)).toFixed(0)} MiB/s`);
   console.log(`engine (default rules):   ${(mib / (engineMs / 1000)).toFixed(0)} MiB/s  (${found} matches, best of ${args.rounds}, CPU time)`);
+  const dense = generateDenseFiles(5000, 'bench-dense');
+  const denseMiB = dense.reduce((n, f) => n + f.length, 0) / 1024 / 1024;
+  let denseFound = 0;
+  const denseMs = time(() => {
+    denseFound = 0;
+    for (const f of dense) denseFound += detect(f, ruleSet).length;
+  }, args.rounds);
+  console.log(
+    `secret-dense files (${dense.length} x 5,000 assignments, ${denseMiB.toFixed(1)} MiB): ${denseMs.toFixed(0)} ms, ` +
+      `${((denseMs * 1000) / Math.max(1, denseFound)).toFixed(0)} µs a match (${denseFound} matches)`,
+  );
   const rgMs = ripgrep(files, rules.map((r) => r.pattern), args.rounds);
   if (rgMs === null) console.log('ripgrep: not installed (apt-get install ripgrep to compare)');
   else console.log(`ripgrep, same patterns, 1 thread: ${(mib / (rgMs / 1000)).toFixed(0)} MiB/s; sprawl/rg time ratio ${(engineMs / rgMs).toFixed(2)}`);

@@ -229,7 +229,7 @@ function candidateWindows(data: Buffer, rs: RuleSet, options: DetectOptions, sco
 }
 
 function runRule(c: CompiledRule, data: Buffer, spans: number[], options: DetectOptions, out: Match[]): void {
-  const { rule, regex } = c;
+  const { rule, regex, secretRegex } = c;
   let lastEnd = -1;
   for (let i = 0; i < spans.length; i += 2) {
     const base = spans[i]!;
@@ -245,8 +245,14 @@ function runRule(c: CompiledRule, data: Buffer, spans: number[], options: Detect
       }
       const span = typeof rule.secretGroup === 'string' ? indices.groups?.[rule.secretGroup] : indices[rule.secretGroup];
       if (!span || base + whole[0] < lastEnd) continue;
-      lastEnd = base + whole[1];
       const secret = data.toString('utf8', base + span[0], base + span[1]);
+      if (secretRegex && !secretRegex.test(secret)) {
+        // As if the pattern had required it: a later start may still match, overlapping this candidate.
+        regex.lastIndex = whole[0] + 1;
+        options.onReject?.(rule.id, 'secret does not match secretPattern');
+        continue;
+      }
+      lastEnd = base + whole[1];
       const verdict = judge(rule, secret);
       if (typeof verdict === 'object') {
         options.onReject?.(rule.id, verdict.reject);
@@ -295,6 +301,28 @@ const CONFIDENCE_RANK = { high: 3, medium: 2, low: 1 } as const;
  */
 export function resolveOverlaps(matches: Match[], ruleOf: (ruleId: string) => Rule | undefined): Match[] {
   if (matches.length < 2) return matches;
+  // Only overlapping matches can clash, so each run of overlapping matches is settled on its own: a file
+  // dense with secrets (a fixture of 5,000 tokens) took ~0.3 s compared all against all.
+  const byStart = [...matches].sort((a, b) => a.start - b.start || a.end - b.end);
+  const out: Match[] = [];
+  let from = 0;
+  let reach = byStart[0]!.end;
+  for (let i = 1; i <= byStart.length; i++) {
+    const m = byStart[i];
+    if (m && m.start < reach) {
+      reach = Math.max(reach, m.end);
+      continue;
+    }
+    if (i - from === 1) out.push(byStart[from]!);
+    else out.push(...settle(byStart.slice(from, i), ruleOf));
+    from = i;
+    if (m) reach = m.end;
+  }
+  return out;
+}
+
+/** `resolveOverlaps` for matches that overlap one another, in start order. */
+function settle(matches: Match[], ruleOf: (ruleId: string) => Rule | undefined): Match[] {
   const score = (m: Match): number => {
     const rule = ruleOf(m.ruleId);
     // Between a generic value and what it decodes to, the decoded text is the credential a user would

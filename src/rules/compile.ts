@@ -8,6 +8,8 @@ export interface CompiledRule {
   rule: Rule;
   /** Global, with indices (`d`): run over windows of a Buffer, giving byte offsets. */
   regex: RE2;
+  /** The rule's `secretPattern`, tested on each candidate secret (undefined: none). */
+  secretRegex: RE2 | undefined;
 }
 
 /**
@@ -68,10 +70,14 @@ export function countGroups(pattern: string): number {
  */
 export function lazyRule(rule: Rule): CompiledRule {
   let regex: RE2 | undefined;
+  let secretRegex: RE2 | undefined;
   return {
     rule,
     get regex() {
       return (regex ??= new RE2(rule.pattern, 'gd'));
+    },
+    get secretRegex() {
+      return rule.secretPattern === undefined ? undefined : (secretRegex ??= new RE2(rule.secretPattern, ''));
     },
   };
 }
@@ -80,6 +86,12 @@ export function lazyRule(rule: Rule): CompiledRule {
 export function compileRule(rule: Rule): { compiled?: CompiledRule; problem?: RuleProblem } {
   try {
     const regex = new RE2(rule.pattern, 'gd');
+    let secretRegex: RE2 | undefined;
+    try {
+      secretRegex = rule.secretPattern === undefined ? undefined : new RE2(rule.secretPattern, '');
+    } catch (e) {
+      throw new Error(`secretPattern: ${(e as Error).message}`);
+    }
     const group = rule.secretGroup;
     if (typeof group === 'number' && group > 0) {
       const groups = countGroups(rule.pattern);
@@ -91,7 +103,7 @@ export function compileRule(rule: Rule): { compiled?: CompiledRule; problem?: Ru
     if (rule.checksum && !CHECKSUMS[rule.checksum]) {
       throw new Error(`unknown checksum '${rule.checksum}' (known: ${Object.keys(CHECKSUMS).join(', ')})`);
     }
-    return { compiled: { rule, regex } };
+    return { compiled: { rule, regex, secretRegex } };
   } catch (e) {
     const msg = (e as Error).message;
     const hint = /invalid perl operator|backreference|\(\?[=!<]/.test(msg + rule.pattern)

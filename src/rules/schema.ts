@@ -76,7 +76,7 @@ function structural(r: Raw, problems: string[]): string | undefined {
     problems.push(`detector must be one of ${DETECTORS.join(', ')}`);
     return undefined;
   }
-  for (const k of ['pattern', 'keywords', 'secretGroup', 'maxLength', 'requires', 'checksum']) {
+  for (const k of ['pattern', 'keywords', 'secretGroup', 'secretPattern', 'maxLength', 'requires', 'checksum']) {
     if (r[k] !== undefined) problems.push(`'${k}' has no meaning for a rule with a detector`);
   }
   const all = [...(Array.isArray(r.examples) ? r.examples : []), ...(Array.isArray(r.negativeExamples) ? r.negativeExamples : [])];
@@ -106,6 +106,7 @@ export function parseRule(raw: unknown, file: string): { rule?: Rule; problems: 
   if (!CRITICALITIES.includes(criticality)) problems.push(`criticality must be one of ${CRITICALITIES.join(', ')}`);
   const secretGroup = r.secretGroup ?? 0;
   if (typeof secretGroup !== 'number' && typeof secretGroup !== 'string') problems.push(`'secretGroup' must be a number or a group name`);
+  if (r.secretPattern !== undefined && (typeof r.secretPattern !== 'string' || r.secretPattern === '')) problems.push(`'secretPattern' must be a non-empty string`);
   const minEntropy = r.minEntropy ?? 0;
   if (typeof minEntropy !== 'number' || minEntropy < 0 || minEntropy > 8) problems.push(`'minEntropy' must be a number from 0 to 8`);
   const maxLength = r.maxLength ?? DEFAULT_MAX_LENGTH;
@@ -135,6 +136,7 @@ export function parseRule(raw: unknown, file: string): { rule?: Rule; problems: 
     pattern: detector ? '' : str(r, 'pattern', problems),
     ...(detector ? { detector } : {}),
     secretGroup: secretGroup as number | string,
+    ...(typeof r.secretPattern === 'string' ? { secretPattern: r.secretPattern } : {}),
     keywords,
     minEntropy: minEntropy as number,
     confidence,
@@ -150,7 +152,7 @@ export function parseRule(raw: unknown, file: string): { rule?: Rule; problems: 
     file,
   };
   const known = new Set([
-    'id', 'name', 'provider', 'pattern', 'secretGroup', 'keywords', 'minEntropy', 'confidence', 'criticality',
+    'id', 'name', 'provider', 'pattern', 'secretGroup', 'secretPattern', 'keywords', 'minEntropy', 'confidence', 'criticality',
     'checksum', 'generic', 'maxLength', 'requires', 'examples', 'negativeExamples', 'references', 'revocation', 'detector',
   ]);
   for (const k of Object.keys(r)) if (!known.has(k)) problems.push(`unknown field '${k}'`);
