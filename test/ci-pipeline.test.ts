@@ -152,6 +152,56 @@ describe('ci.hardcoded-secret-in-env', () => {
     expect(r.rules.map((x) => x.id)).toEqual(expect.arrayContaining(['ci.hardcoded-secret-in-env', 'ci.secret-echoed', 'npm.access-token']));
   });
 
+  it('finds literal defaults of secret inputs and parameters, and literals passed to actions and orbs', async () => {
+    const v = (seed: string): string => `Zk4${randomBase62(18, seed)}`;
+    const dir = tempTree({
+      '.github/workflows/deploy.yml': [
+        'on:',
+        '  workflow_dispatch:',
+        '    inputs:',
+        '      environment: {type: choice, default: staging, options: [staging, prod]}',
+        '      deploy_token:',
+        `        default: "${v('input')}"`,
+        'jobs:',
+        '  deploy:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - uses: docker/login-action@v3',
+        '        with:',
+        '          username: deployer',
+        `          registry-password: ${v('with')}`,
+        '          token: ${{ secrets.GITHUB_TOKEN }}',
+        '',
+      ].join('\n'),
+      '.circleci/config.yml': [
+        'version: 2.1',
+        'parameters:',
+        '  api-token:',
+        '    type: string',
+        `    default: "${v('param')}"`,
+        'jobs:',
+        '  notify:',
+        '    parameters:',
+        '      aws-secret-key: {type: env_var_name, default: AWS_SECRET_ACCESS_KEY}',
+        '    docker: [{image: cimg/base:2024.01}]',
+        '    steps:',
+        '      - slack/notify:',
+        `          webhook-secret: ${v('orb')}`,
+        '',
+      ].join('\n'),
+      '.gitlab-ci.yml': ['spec:', '  inputs:', '    deploy_password:', `      default: "${v('spec')}"`, '---', 'ship:', '  script: [./ship.sh]', ''].join('\n'),
+    });
+    const r = await scan({ targets: [dir], now: NOW });
+    const got = r.findings.map((f) => `${f.path}:${f.line} ${f.ci?.block}`).sort();
+    expect(got).toEqual([
+      '.circleci/config.yml:13 parameters',
+      '.circleci/config.yml:5 parameters',
+      '.github/workflows/deploy.yml:14 with',
+      '.github/workflows/deploy.yml:6 inputs',
+      '.gitlab-ci.yml:4 inputs',
+    ]);
+  });
+
   it('never treats references, masked inputs or templates as literals', () => {
     const references = [
       '${{ secrets.NPM_TOKEN }}', '${{ vars.API_KEY }}', '$DEPLOY_TOKEN', '${DEPLOY_TOKEN}', '$(nugetApiKey)', '$CI_JOB_TOKEN',

@@ -233,6 +233,46 @@ describe('variables read by CI jobs', () => {
   });
 });
 
+describe('GitLab templates', () => {
+  it('give a secret in a template to the jobs that run it: extends (through a chain), merge keys, !reference', async () => {
+    const secret = `Hk8${randomBase62(20, 'tpl')}`;
+    const r = makeRepo();
+    r.commit(
+      'ci',
+      {
+        '.gitlab-ci.yml': [
+          'stages: [test, deploy]',
+          '.auth:',
+          '  variables:',
+          `    REGISTRY_TOKEN: "${secret}"`,
+          '.deploy-base: &deploy',
+          '  extends: .auth',
+          '  script:',
+          '    - ./deploy.sh',
+          'deploy-staging:',
+          '  extends: .deploy-base',
+          'deploy-prod:',
+          '  <<: *deploy',
+          '  stage: deploy',
+          'login:',
+          '  script:',
+          '    - !reference [.auth, variables]',
+          'lint:',
+          '  script:',
+          '    - npm run lint',
+          '',
+        ].join('\n'),
+      },
+      '2024-06-01T00:00:00Z',
+    );
+    const report = await scan({ targets: [r.dir], now: NOW, history: false });
+    expect(report.secrets).toHaveLength(1);
+    const ws = (report.secrets[0]!.workloads as Array<{ kind: string; name: string; via: string }>).map((w) => `${w.kind} ${w.name}`).sort();
+    // deploy-prod merges .deploy-base, which extends .auth; lint runs none of it.
+    expect(ws).toEqual(['gitlab-ci-job deploy-prod', 'gitlab-ci-job deploy-staging', 'gitlab-ci-job login']);
+  });
+});
+
 describe('Kubernetes Secret data', () => {
   it('decodes base64 values with their key, so the same password in plain text elsewhere is one secret', async () => {
     const password = `Vt4${randomBase62(16, 'k8s')}!x`;

@@ -185,6 +185,35 @@ function ciWorkloads(path: string, text: string, ci: CiPipeline, index: Workload
   for (const g of ci.globalBlocks) {
     for (const j of jobs) out.push({ workload: { kind, name: j.name, path, via: g.label }, startLine: g.startLine, endLine: g.endLine });
   }
+  // A template's lines (and a job's that others extend) belong to every job that runs them.
+  const heirs = heirsOf(ci);
+  for (const j of ci.jobs) {
+    if (j.name === null) continue;
+    for (const heir of heirs.get(j.name) ?? []) {
+      const span = { workload: { kind, name: heir, path, via: `extends ${j.name}` }, startLine: j.startLine, endLine: j.endLine };
+      out.push(span);
+      recordReads(text, span, index);
+    }
+  }
+  return out;
+}
+
+/** Job name → the jobs that run it, taking its configuration directly or through a chain of templates. */
+function heirsOf(ci: CiPipeline): Map<string, string[]> {
+  const byName = new Map(ci.jobs.map((j) => [j.name, j]));
+  const out = new Map<string, string[]>();
+  for (const j of ci.jobs) {
+    if (j.template || j.name === null || !j.inherits) continue;
+    const seen = new Set<string>();
+    const todo = [...j.inherits];
+    while (todo.length > 0) {
+      const name = todo.pop()!;
+      if (seen.has(name) || name === j.name) continue;
+      seen.add(name);
+      todo.push(...(byName.get(name)?.inherits ?? []));
+    }
+    for (const name of seen) out.set(name, [...(out.get(name) ?? []), j.name]);
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { CiPipeline, CiStep, CiVariable } from './model.js';
-import { get, items, keyOf, linesOf, mapVariables, pairs, scriptRanges, str, type YamlCtx } from './yaml-nodes.js';
+import { get, items, keyOf, linesOf, mapVariables, pairs, parameterDefaults, scriptRanges, str, type YamlCtx } from './yaml-nodes.js';
 
 /**
  * CircleCI `.circleci/config.yml`: `jobs` (with `environment:` on the job, its Docker images and its `run`
@@ -8,12 +8,14 @@ import { get, items, keyOf, linesOf, mapVariables, pairs, scriptRanges, str, typ
  */
 export function parseCircleci(y: YamlCtx, root: unknown): CiPipeline {
   const out: CiPipeline = { system: 'circleci', variables: [], globalBlocks: [], jobs: [], includes: [] };
-  for (const e of pairs(y, get(y, root, 'executors'))) out.variables.push(...environmentOf(y, e.value));
+  out.variables.push(...parameterDefaults(y, get(y, root, 'parameters'), 'parameters'));
+  for (const e of pairs(y, get(y, root, 'executors'))) out.variables.push(...environmentOf(y, e.value), ...parameterDefaults(y, get(y, e.value, 'parameters'), 'parameters'));
   for (const [key, named] of [['jobs', true], ['commands', false]] as const) {
     for (const j of pairs(y, get(y, root, key))) {
       const lines = linesOf(y, j.value, j.key);
       if (!lines) continue;
-      out.jobs.push({ name: named ? keyOf(j) : null, template: !named, ...lines, variables: environmentOf(y, j.value), steps: steps(y, get(y, j.value, 'steps')) });
+      const variables = [...environmentOf(y, j.value), ...parameterDefaults(y, get(y, j.value, 'parameters'), 'parameters')];
+      out.jobs.push({ name: named ? keyOf(j) : null, template: !named, ...lines, variables, steps: steps(y, get(y, j.value, 'steps')) });
     }
   }
   return out;
@@ -36,7 +38,14 @@ function steps(y: YamlCtx, node: unknown, out: CiStep[] = []): CiStep[] {
     }
     const run = get(y, step, 'run');
     const lines = linesOf(y, step);
-    if (run === undefined || !lines) continue;
+    if (!lines) continue;
+    if (run === undefined) {
+      // A command or orb job called with arguments (`- slack/notify: {webhook: ...}`).
+      const [call] = pairs(y, step);
+      const args = call ? mapVariables(y, call.value, 'parameters') : [];
+      if (call && args.length > 0) out.push({ name: keyOf(call), ...lines, variables: args, scripts: [], shell: out.length });
+      continue;
+    }
     const command = str(y, run) !== null ? run : get(y, run, 'command');
     out.push({
       name: str(y, get(y, run, 'name')) ?? `step ${i + 1}`,

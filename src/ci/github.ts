@@ -1,5 +1,5 @@
 import type { CiPipeline, CiStep, CiVariable } from './model.js';
-import { get, items, keyOf, linesOf, mapVariables, pairs, scriptRanges, str, type YamlCtx } from './yaml-nodes.js';
+import { get, items, keyOf, linesOf, mapVariables, pairs, parameterDefaults, scriptRanges, str, type YamlCtx } from './yaml-nodes.js';
 
 /**
  * GitHub Actions: a workflow (`env:` at the workflow, job and step; `services`/`container` env; `secrets:`
@@ -12,11 +12,14 @@ export function parseGithub(y: YamlCtx, root: unknown): CiPipeline {
   const out: CiPipeline = { system: 'github-actions', variables: [], globalBlocks: [], jobs: [], includes: [] };
   const runs = get(y, root, 'runs');
   if (runs !== undefined) {
-    out.variables.push(...mapVariables(y, get(y, runs, 'env'), 'env'));
+    out.variables.push(...mapVariables(y, get(y, runs, 'env'), 'env'), ...parameterDefaults(y, get(y, root, 'inputs'), 'inputs'));
     const lines = linesOf(y, runs);
     if (lines) out.jobs.push({ name: null, template: false, ...lines, variables: [], steps: steps(y, get(y, runs, 'steps')) });
     return out;
   }
+  // Inputs of a manually run or called workflow, with their defaults (`on: workflow_dispatch: inputs:`).
+  const on = get(y, root, 'on');
+  for (const trigger of ['workflow_dispatch', 'workflow_call']) out.variables.push(...parameterDefaults(y, get(y, get(y, on, trigger), 'inputs'), 'inputs'));
   const env = pairs(y, root).find((p) => keyOf(p) === 'env');
   if (env) {
     out.variables.push(...mapVariables(y, env.value, 'env'));
@@ -53,7 +56,8 @@ function steps(y: YamlCtx, node: unknown): CiStep[] {
       // number: GitHub names it after its first line, which may hold the very secret being reported.
       name: str(y, get(y, step, 'name')) ?? (uses ? `Run ${uses}` : `step ${i + 1}`),
       ...lines,
-      variables: mapVariables(y, get(y, step, 'env'), 'env'),
+      // An action's `with:` inputs: a literal there is as hard-coded as one in `env:`.
+      variables: [...mapVariables(y, get(y, step, 'env'), 'env'), ...mapVariables(y, get(y, step, 'with'), 'with')],
       scripts: run === undefined ? [] : scriptRanges(y, run),
       shell: i,
     });

@@ -1,5 +1,6 @@
+import type { Pair } from 'yaml';
 import type { CiPipeline, CiStep } from './model.js';
-import { get, items, keyOf, linesOf, mapVariables, pairs, scriptRanges, str, type YamlCtx } from './yaml-nodes.js';
+import { get, items, keyOf, linesOf, mapVariables, pairs, parameterDefaults, scriptRanges, str, yaml, type YamlCtx } from './yaml-nodes.js';
 
 /**
  * GitLab CI: `.gitlab-ci.yml` and the files it includes. Keys that are not keywords are jobs (`.hidden`
@@ -10,6 +11,8 @@ import { get, items, keyOf, linesOf, mapVariables, pairs, scriptRanges, str, typ
 export function parseGitlab(y: YamlCtx, root: unknown): CiPipeline {
   const out: CiPipeline = { system: 'gitlab-ci', variables: [], globalBlocks: [], jobs: [], includes: localIncludes(y, get(y, root, 'include')) };
   const top = pairs(y, root);
+  // The header document of a file with inputs: `spec: inputs: name: {default: ...}`.
+  out.variables.push(...parameterDefaults(y, get(y, get(y, root, 'spec'), 'inputs'), 'inputs'));
   const vars = top.find((p) => keyOf(p) === 'variables');
   if (vars) {
     out.variables.push(...mapVariables(y, vars.value, 'variables'));
@@ -19,6 +22,12 @@ export function parseGitlab(y: YamlCtx, root: unknown): CiPipeline {
   // Inherited sections: `default:` (or the deprecated top-level keys).
   const defaults = get(y, root, 'default');
   const inherited = (key: string): unknown => get(y, defaults, key) ?? get(y, root, key);
+  // `.deploy: &deploy` then `<<: *deploy`: the anchor names the job it stands on.
+  const anchors = new Map<string, string>();
+  for (const j of top) {
+    const anchor = (j.value as { anchor?: unknown } | null)?.anchor;
+    if (typeof anchor === 'string') anchors.set(anchor, keyOf(j));
+  }
   for (const j of top) {
     const name = keyOf(j);
     if (KEYWORDS.has(name) || pairs(y, j.value).length === 0) continue;
@@ -34,9 +43,45 @@ export function parseGitlab(y: YamlCtx, root: unknown): CiPipeline {
       if (node === undefined || !at) continue;
       steps.push({ name: key, ...at, variables: [], scripts: scriptRanges(y, node), shell });
     }
-    out.jobs.push({ name, template: name.startsWith('.'), ...lines, variables, steps });
+    const inherits = inheritedFrom(y, j.value, anchors);
+    out.jobs.push({ name, template: name.startsWith('.'), ...lines, variables, steps, ...(inherits.length > 0 ? { inherits } : {}) });
   }
   return out;
+}
+
+/**
+ * The jobs a job takes configuration from: `extends:` (a name or a list), merge keys whose alias points at
+ * another job's anchor, and `!reference [name, key]` anywhere in it.
+ * https://docs.gitlab.com/ee/ci/yaml/yaml_optimization.html
+ */
+function inheritedFrom(y: YamlCtx, job: unknown, anchors: Map<string, string>): string[] {
+  const out = new Set<string>();
+  const ext = get(y, job, 'extends');
+  for (const e of items(y, ext).length > 0 ? items(y, ext) : [ext]) {
+    const name = str(y, e);
+    if (name) out.add(name);
+  }
+  for (const p of pairs(y, job)) {
+    if (keyOf(p) !== '<<') continue;
+    const list = yaml().isSeq(p.value) ? (p.value as { items: unknown[] }).items : [p.value];
+    for (const a of list) {
+      const source = yaml().isAlias(a) ? anchors.get(a.source) : undefined;
+      if (source) out.add(source);
+    }
+  }
+  const walk = (node: unknown, depth: number): void => {
+    if (depth > 8 || !node || typeof node !== 'object') return;
+    if (yaml().isSeq(node)) {
+      if ((node as { tag?: string }).tag === '!reference') {
+        const name = str(y, node.items[0]);
+        if (name) out.add(name);
+        return;
+      }
+      for (const i of node.items) walk(i, depth + 1);
+    } else if (yaml().isMap(node)) for (const p of node.items as Pair[]) walk(p.value, depth + 1);
+  };
+  walk(job, 0);
+  return [...out];
 }
 
 /** Top-level keywords of .gitlab-ci.yml, including the deprecated global ones. Anything else is a job. */

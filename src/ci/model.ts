@@ -33,6 +33,9 @@ export interface CiJob {
   displayName?: string;
   /** A template that never runs by itself (GitLab `.hidden` jobs): not a workload, still scanned. */
   template: boolean;
+  /** GitLab: the jobs and templates of the same file this one takes configuration from, by name:
+   * `extends:`, YAML merge keys (`<<: *anchor`) and `!reference [name, ...]`. */
+  inherits?: string[];
   startLine: number;
   endLine: number;
   variables: CiVariable[];
@@ -64,8 +67,9 @@ export interface CiVariable {
   start: number;
   end: number;
   /** The block it belongs to: `env`, `variables`, `environment`, `env.global`, `export`, `withEnv`,
-   * `withCredentials`; `services` (a service container's), `secrets` (passed to a reusable GitHub workflow)
-   * and `deploy` (Travis deploy settings) are not in the steps' environment. */
+   * `withCredentials`; `services` (a service container's), `secrets` (passed to a reusable GitHub workflow),
+   * `deploy` (Travis deploy settings), `with` (a GitHub action's inputs), `inputs` and `parameters` (declared
+   * defaults, and arguments of a CircleCI command or orb) are not in the steps' environment. */
   block: string;
 }
 

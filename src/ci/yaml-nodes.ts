@@ -100,6 +100,21 @@ export function mapVariables(y: YamlCtx, node: unknown, block: string): CiVariab
   });
 }
 
+/**
+ * Declared parameters or inputs with their defaults (GitHub `inputs:`, CircleCI `parameters:`, GitLab
+ * `spec: inputs:`): `name: {default: value, ...}`. A literal default of a secret-bearing input is a secret
+ * written into the pipeline. CircleCI's `env_var_name` parameters default to a variable's name, not a value.
+ */
+export function parameterDefaults(y: YamlCtx, node: unknown, block: string): CiVariable[] {
+  const out: CiVariable[] = [];
+  for (const p of pairs(y, node)) {
+    if (str(y, get(y, p.value, 'type')) === 'env_var_name') continue;
+    const d = get(y, p.value, 'default');
+    if (d !== undefined) out.push(variable(y, keyOf(p), d, block));
+  }
+  return out;
+}
+
 /** `NAME=value` pairs in a scalar (Travis `env:` entries), with each value's range in the source. */
 export function assignmentVariables(y: YamlCtx, node: unknown, block: string): CiVariable[] {
   const r = scalarRange(y, node);

@@ -47,8 +47,9 @@ const BUILTIN_SECRETS = new Set([
   'SYSTEM_ACCESSTOKEN', 'BITBUCKET_STEP_OIDC_TOKEN', 'CIRCLE_OIDC_TOKEN',
 ]);
 
-/** Variable blocks that do not reach a step's shell: service containers, a reusable workflow's secrets, deploy settings. */
-const OUTSIDE_STEP_ENV = new Set(['services', 'secrets', 'deploy']);
+/** Variable blocks that do not reach a step's shell: service containers, a reusable workflow's secrets, deploy
+ * settings, inputs and parameters (read as `${{ inputs.x }}` or `<< parameters.x >>`, not as variables). */
+const OUTSIDE_STEP_ENV = new Set(['services', 'secrets', 'deploy', 'with', 'inputs', 'parameters']);
 
 interface Scope {
   ci: CiPipeline;
