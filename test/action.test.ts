@@ -89,6 +89,31 @@ describe('GitHub Action', () => {
   });
 });
 
+describe('GitHub Action with an inventory', () => {
+  it('records each run; with fail-on-new, a secret already known does not fail the next run, a new one does', () => {
+    const { r, c2 } = repoWithHistory();
+    const inventory = join(mkdtempSync(join(tmpdir(), 'sprawl-inv-')), 'sprawl.db');
+    const first = runAction(r.dir, 'schedule', {}, { inventory, 'fail-on-new': 'true' });
+    expect(first.code).toBe(1);
+    expect(first.output).toMatch(/^new=2$/m);
+    const again = runAction(r.dir, 'schedule', {}, { inventory, 'fail-on-new': 'true' });
+    expect(again.code).toBe(0);
+    expect(again.output).toMatch(/^new=0$/m);
+    const c3 = r.commit('three', { 'ci/token.txt': `${tok('a-third')}\n` }, '2024-03-01T00:00:00Z');
+    const third = runAction(r.dir, 'push', { before: c2, after: c3 }, { inventory, 'fail-on-new': 'true' });
+    expect(third.output).toMatch(/^new=1$/m);
+    expect(third.code).toBe(1);
+    expect(readFileSync(inventory).includes(Buffer.from(tok('a-third')))).toBe(false);
+  });
+
+  it('refuses fail-on-new without an inventory', () => {
+    const { r } = repoWithHistory();
+    const out = runAction(r.dir, 'schedule', {}, { 'fail-on-new': 'true' });
+    expect(out.code).toBe(2);
+    expect(out.stdout).toMatch(/::error::sprawl: fail-on-new needs an inventory/);
+  });
+});
+
 describe('action.yml', () => {
   const action = parse(readFileSync(resolve(__dirname, '../action.yml'), 'utf8'));
   const text = readFileSync(resolve(__dirname, '../action.yml'), 'utf8');

@@ -73,6 +73,9 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   const eventName = env.GITHUB_EVENT_NAME ?? '';
   const payload = env.GITHUB_EVENT_PATH ? (JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as Record<string, unknown>) : {};
   const plan = planFor(eventName, payload, input('mode', 'auto'));
+  if (input('fail-on-new', 'false') === 'true' && !input('inventory')) {
+    throw new ConfigError('fail-on-new needs an inventory: it fails only on secrets the inventory has not seen before');
+  }
   process.stdout.write(`sprawl: scanning ${path}: ${plan.reason}\n`);
   const options: ScanOptions = { targets: [path], ...(plan.range ? { range: plan.range } : {}) };
   if (input('config')) options.config = loadConfig(resolve(path, input('config')));
@@ -89,10 +92,21 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   if (input('report', 'true') !== 'false' && env.GITHUB_STEP_SUMMARY) {
     appendFileSync(env.GITHUB_STEP_SUMMARY, `> sprawl scanned ${plan.reason}.\n\n` + FORMATS.markdown(report, { color: false }) + '\n');
   }
-  if (env.GITHUB_OUTPUT) {
-    appendFileSync(env.GITHUB_OUTPUT, `findings=${report.findings.length}\nsecrets=${report.secrets.length}\nsarif=${sarifPath}\n`);
+  const failOn = input('fail-on', 'medium');
+  const failOnNew = input('fail-on-new', 'false') === 'true';
+  let outputs = `findings=${report.findings.length}\nsecrets=${report.secrets.length}\nsarif=${sarifPath}\n`;
+  let fresh = 0;
+  if (input('inventory')) {
+    // Loaded only here: the SQLite addon is no cost to runs without an inventory.
+    const { recordInventory } = await import('../cli/inventory-command.js');
+    const { counts } = await recordInventory(resolve(env.GITHUB_WORKSPACE ?? '.', input('inventory')), report, options);
+    fresh = counts.new + counts.reopened;
+    outputs += `new=${counts.new}\nreopened=${counts.reopened}\nresolved=${counts.resolved}\n`;
   }
-  return failing(report, input('fail-on', 'medium')) ? 1 : 0;
+  if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, outputs);
+  // A leak the inventory already tracks is being handled: with fail-on-new, only new or reopened ones fail.
+  if (failOnNew) return fresh > 0 && failing(report, failOn) ? 1 : 0;
+  return failing(report, failOn) ? 1 : 0;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
