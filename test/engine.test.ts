@@ -159,6 +159,27 @@ describe('generic rules', () => {
     expect(detectText(text, { path: 'deploy/.env' }).map((m) => m.ruleId).sort()).toEqual(['generic.password-assignment', 'github.pat-classic']);
   });
 
+  it('report at low confidence in vendored code, where provider rules keep theirs', () => {
+    const text = `API_TOKEN=${value}\nGITHUB_TOKEN=${ghp}\n`;
+    for (const path of ['vendor/github.com/acme/sdk/client.go', 'lib/third_party/oauthlib/base.py', 'node_modules/x/index.js']) {
+      expect(detectText(text, { path }).map((m) => `${m.ruleId} ${m.confidence}`).sort(), path).toEqual(['generic.token-assignment low', 'github.pat-classic high']);
+    }
+    expect(detectText(text, { path: 'src/vendors.ts' }).map((m) => m.confidence).sort()).toEqual(['high', 'medium']);
+  });
+
+  it('drop type and variable names written as values, but not passwords made of words', () => {
+    for (const line of [
+      "        'secret': 'V1SecretProjection',",
+      '    transformed["oauth2ClientSecret"] = transformedOauth2ClientSecret',
+      '    oauth2ClientCredentials: Oauth2ClientCredentials.',
+      '    credentials: oauth2client.client.OAuth2Credentials.',
+    ]) {
+      expect(detectText(line, { path: 'lib/api/models.py' }), line).toEqual([]);
+    }
+    expect(detectText('SESSION_SECRET = "Zq7vR2mLx9Pw4Kd1Hc6J"').map((m) => m.secret)).toEqual(['Zq7vR2mLx9Pw4Kd1Hc6J']);
+    expect(detectText('smtp_password = "CorrectHorseBattery9"').map((m) => m.secret)).toEqual(['CorrectHorseBattery9']);
+  });
+
   it('drop ARNs, numbers and short hex identifiers', () => {
     for (const v of ['arn:aws:kms:us-east-1:123456789012:key/abcd', '4820591733', '48205d4ffd7feba3']) {
       expect(detectText(`"api_key": "${v}"`), v).toEqual([]);

@@ -7,7 +7,7 @@ import { CHECKSUMS } from './checksums.js';
 import { pipelineMatches } from './ci-pipeline.js';
 import { findEncodedSegments } from './decode.js';
 import { shannonEntropy } from './entropy.js';
-import { genericValueReason, isDocPath, isLockfile, isTestPath, lineHasAllowMarker, lineNamesExampleDomain, placeholderReason } from './filters.js';
+import { genericValueReason, identifierReason, isDocPath, isLockfile, isTestPath, isVendoredPath, lineHasAllowMarker, lineNamesExampleDomain, placeholderReason } from './filters.js';
 
 /** Options of one detection call. */
 export interface DetectOptions {
@@ -69,10 +69,11 @@ export function detectScoped(data: Buffer, ruleSet: RuleSet, options: DetectOpti
   return screen(pipelineMatches(data, data.toString('utf8'), ci, resolved, ruleSet), data, ruleSet, options);
 }
 
-/** The inline allowlist (`sprawl:allow` on the line), and low confidence for generic rules in test code. */
+/** The inline allowlist (`sprawl:allow` on the line), and low confidence for generic rules in test and
+ * vendored code. */
 function screen(matches: Match[], data: Buffer, ruleSet: RuleSet, options: DetectOptions): Match[] {
   const kept = options.inlineAllow === false ? matches : matches.filter((m) => !lineHasAllowMarker(data, m.matchStart));
-  if (options.path !== undefined && isTestPath(options.path)) {
+  if (options.path !== undefined && (isTestPath(options.path) || isVendoredPath(options.path))) {
     for (const m of kept) if (ruleSet.byId.get(m.ruleId)?.generic) m.confidence = 'low';
   }
   return kept;
@@ -281,7 +282,7 @@ export function judge(rule: Rule, secret: string): Match['confidence'] | { rejec
   const placeholder = placeholderReason(secret);
   if (placeholder) return { reject: placeholder };
   if (rule.generic) {
-    const g = genericValueReason(secret);
+    const g = genericValueReason(secret) ?? (typedByPeople(rule) ? null : identifierReason(secret));
     if (g) return { reject: g };
   }
   if (rule.minEntropy > 0) {
@@ -290,6 +291,11 @@ export function judge(rule: Rule, secret: string): Match['confidence'] | { rejec
   }
   if (rule.checksum && !CHECKSUMS[rule.checksum]!(secret)) return 'low';
   return rule.confidence;
+}
+
+/** Passwords (the rule's keywords say so) are chosen by people, who make them of words. */
+function typedByPeople(rule: Rule): boolean {
+  return rule.keywords.some((k) => /pass|pwd/.test(k));
 }
 
 const CONFIDENCE_RANK = { high: 3, medium: 2, low: 1 } as const;

@@ -37,6 +37,14 @@ const DOCUMENTED_EXAMPLES = new Set([
   'hh5s93j4hdidpola',
   'pfkkdhi9sl3r4s00',
   'geheim$parole', // Python's urllib docs
+  // requests-oauthlib's and oauthlib's docstrings (vendored by many Python projects).
+  'kjerht2309uf',
+  'kjerht2309u',
+  'lsdkfol23w54jlksdef',
+  'lsdajfh923874',
+  '2kjshdfp92i34asdasd',
+  'askfjh234as9sd8',
+  '45ghiukldjahdnhzdauz',
   // Passwords printed in vendors' docs: MongoDB connection strings, SQL Server containers, Apache htpasswd.
   'D1fficultP%40ssw0rd',
   'YourStrong!Passw0rd',
@@ -131,7 +139,9 @@ export function genericValueReason(secret: string): string | null {
   if (/^sha(?:1|256|384|512)-[A-Za-z0-9+/=]+$/.test(secret)) return 'integrity hash';
   // Dotted names (`settings.SECRET_KEY`, `x25519.X25519PrivateKey`): every part a short identifier.
   // Dotted tokens (JWTs, `AQ.…`) have long random parts.
-  if (/^[A-Za-z_$][\w$]{0,31}(?:\.[A-Za-z_$][\w$]{0,31})+(?:\(\))?$/.test(secret)) return 'code expression';
+  // A value that ends a sentence in a docstring (`credentials: oauth2client.client.Credentials.`).
+  const bare = secret.endsWith('.') ? secret.slice(0, -1) : secret;
+  if (/^[A-Za-z_$][\w$]{0,31}(?:\.[A-Za-z_$][\w$]{0,31})+(?:\(\))?$/.test(bare)) return 'code expression';
   if (/^[\w$]+\(.*\)$/.test(secret)) return 'function call';
   if (/^(?:\.{0,2}\/|~\/)[\w./-]*$/.test(secret) || /^[A-Za-z]:\\/.test(secret)) return 'file path';
   if (/^https?:\/\/[^@\s]*$/.test(secret)) return 'URL without credentials';
@@ -192,6 +202,28 @@ export function isDocPath(path: string): boolean {
 
 export function isTestPath(path: string): boolean {
   return TEST_PATH.test(path);
+}
+
+/** Code vendored from elsewhere: its `token = "..."` lines are upstream's examples and fixtures far more
+ * often than the repository owner's credentials. */
+const VENDORED_PATH = /(?:^|\/)(?:vendor|vendored|third[_-]?party|node_modules|bower_components|site-packages|Pods)\//;
+
+export function isVendoredPath(path: string): boolean {
+  return VENDORED_PATH.test(path);
+}
+
+/**
+ * A compound identifier written where a value stands: a type or variable name (`V1SecretProjection`,
+ * `transformedOauth2ClientSecret`, `Oauth2ClientCredentials`), not a generated key. Most of it is words of
+ * three or more letters, each with a vowel after its first letter; a random value of 16+ characters almost
+ * never is. Not applied to passwords, which people make of words.
+ */
+export function identifierReason(value: string): string | null {
+  const secret = value.endsWith('.') ? value.slice(0, -1) : value;
+  if (secret.length > 80 || !/^[A-Za-z][A-Za-z0-9]*$/.test(secret)) return null;
+  const words = (secret.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+/g) ?? []).filter((w) => w.length >= 3 && /^[A-Z]?[a-z]+$/.test(w) && /[aeiouy]/.test(w.slice(1)));
+  const covered = words.reduce((n, w) => n + w.length, 0);
+  return words.length >= 2 && covered >= 0.75 * secret.length ? 'identifier name' : null;
 }
 
 export function isLockfile(path: string): boolean {
