@@ -233,6 +233,28 @@ describe('variables read by CI jobs', () => {
   });
 });
 
+describe('the variable a finding assigns', () => {
+  it('is the name of a Kubernetes env entry, and never a step key such as run:', async () => {
+    const password = `Rk3${randomBase62(16, 'envname')}`;
+    const docker = `Xk4${randomBase62(14, 'dockerp')}`;
+    const r = makeRepo();
+    r.commit(
+      'deploy',
+      {
+        'k8s/api.yaml': ['apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: api}', 'spec:', '  template:', '    spec:', '      containers:', '        - name: api', '          env:', '            - name: DB_PASSWORD', `              value: "${password}"`, ''].join('\n'),
+        '.github/workflows/ci.yml': ['on: push', 'jobs:', '  migrate:', '    runs-on: ubuntu-latest', '    steps:', '      - run: ./migrate.sh --password "$DB_PASSWORD"', `      - run: docker login -u bot -p ${docker} registry.shop.io`, ''].join('\n'),
+      },
+      '2024-06-01T00:00:00Z',
+    );
+    const report = await scan({ targets: [r.dir], now: NOW, history: false });
+    const byPath = new Map(report.findings.map((f) => [f.path, f]));
+    expect(byPath.get('k8s/api.yaml')?.variable).toBe('DB_PASSWORD');
+    expect(byPath.get('.github/workflows/ci.yml')?.variable).toBeUndefined();
+    const ws = (byPath.get('k8s/api.yaml')!.workloads ?? []).map((w) => `${w.kind} ${w.name}`).sort();
+    expect(ws).toEqual(['github-actions-job migrate', 'k8s-deployment api']);
+  });
+});
+
 describe('GitLab templates', () => {
   it('give a secret in a template to the jobs that run it: extends (through a chain), merge keys, !reference', async () => {
     const secret = `Hk8${randomBase62(20, 'tpl')}`;

@@ -1,4 +1,4 @@
-import { buildLineIndex } from '../core/lines.js';
+import { buildLineIndex, type LineIndex } from '../core/lines.js';
 import { occurrenceId, secretId } from '../core/identity.js';
 import { redact } from '../core/redact.js';
 import { assignedVariable } from './workloads.js';
@@ -52,9 +52,22 @@ function commandText(data: Buffer, m: Match, all: Match[], reveal: boolean): str
   return text + data.toString('utf8', Math.min(at, end), end) + (m.matchEnd > end ? '…' : '');
 }
 
-function variableOf(match: Match, line: string): { variable?: string } {
-  const variable = match.variable ? match.variable.name : assignedVariable(line);
-  return variable ? { variable } : {};
+/** Keys that hold a command, a step or a setting, never a variable of that name (`run: docker login -p ...`). */
+const NOT_VARIABLES = new Set(['run', 'script', 'scripts', 'command', 'commands', 'cmd', 'args', 'entrypoint', 'with', 'env', 'steps', 'uses', 'inline', 'inlineScript', 'before_script', 'after_script', 'url', 'uri', 'image', 'default', 'value', 'name']);
+
+const NAME_ENTRY = /^\s*(?:-\s+)?name:\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*$/;
+
+/** The variable the match's line assigns. For `- name: DB_PASSWORD` then `value: ...` (Kubernetes `env:`, Azure
+ * `variables:`), the name is on the line before. */
+function variableOf(match: Match, data: Buffer, lines: LineIndex): { variable?: string } {
+  if (match.variable) return { variable: match.variable.name };
+  const line = lines.lineText(match.matchStart);
+  let name = NAME_ENTRY.exec(line)?.[1] ?? assignedVariable(line);
+  if (name === 'value') {
+    const lineStart = data.lastIndexOf(10, match.matchStart - 1);
+    name = lineStart > 0 ? NAME_ENTRY.exec(lines.lineText(lineStart - 1))?.[1] ?? null : null;
+  }
+  return name && !NOT_VARIABLES.has(name) ? { variable: name } : {};
 }
 
 /**
@@ -108,7 +121,7 @@ export function occurrencesOf(chunk: Chunk, matches: Match[], rules: Map<string,
       match: text,
       decodedFrom: match.decodedFrom,
       ...(p.blobId ? { blobId: p.blobId } : {}),
-      ...variableOf(match, lines.lineText(match.matchStart)),
+      ...variableOf(match, chunk.data, lines),
     };
     return { match, finding };
   });
