@@ -17,6 +17,7 @@ import { DEFAULT_ARCHIVE_LIMITS } from './sources/archive.js';
 import { fileChunks } from './sources/files.js';
 import { stdinChunks } from './sources/stdin.js';
 import { VERSION } from './version.js';
+import { appendAll } from './core/arrays.js';
 
 export { prepareRules, type PreparedRules } from './pipeline/run.js';
 export { scanCoverage, type ScanCoverage } from './pipeline/coverage.js';
@@ -121,7 +122,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
     // A bare repository has no files to scan: without history, its HEAD tree is scanned.
     const repo = target !== '-' ? await historyRoot(target) : null;
     if (repo && (repo.bare || options.history !== false)) await scanRepository(run, target, repo);
-    else run.occurrences.push(...(await scanChunksInWorkers(run, chunksOf(target, ctx, options, config), { kind: 'files' })));
+    else appendAll(run.occurrences, await scanChunksInWorkers(run, chunksOf(target, ctx, options, config), { kind: 'files' }));
   }
   if (run.suppressed > 0) ctx.skipped['suppressed-by-baseline-or-allowlist'] = run.suppressed;
   const occurrences = run.occurrences.sort((a, b) => byPlace(a.finding, b.finding));

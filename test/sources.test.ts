@@ -83,3 +83,29 @@ describe('bad input never stops the scan', () => {
     expect(report.findings.map((f) => f.path)).toEqual(['one.env']);
   });
 });
+
+describe('minified and generated files', () => {
+  it('report the right columns on one long line with multi-byte text, and honour only a nearby sprawl:allow', async () => {
+    const tokens = ['a', 'b', 'c'].map((s) => fakeChecksummedToken('ghp', `minified-${s}`));
+    const filler = (n: number) => 'var é="ü";'.repeat(n);
+    const line = `${filler(400)}t1="${tokens[0]}";${filler(400)}t2="${tokens[1]}";/*sprawl:allow*/${filler(400)}t3="${tokens[2]}";`;
+    const dir = tempTree({ 'dist/app.min.js': line + '\n' });
+    const r = await scan({ targets: [dir], now: at('2025-01-01T00:00:00Z') });
+    // The marker stands right after the second token; the third is 4 KB further on the same line.
+    expect(r.findings.map((f) => [f.line, f.column])).toEqual([
+      [1, line.indexOf(tokens[0]!) + 1],
+      [1, line.indexOf(tokens[2]!) + 1],
+    ]);
+  });
+
+  it('report at most 1,000 matches of one file, provider rules first, and count the rest', async () => {
+    const lines = Array.from({ length: 1500 }, (_, i) => `svc${i}_api_token = "Zq7vR2mLx${String(i).padStart(4, '0')}Pw4Kd1Hc"`);
+    lines.push(`GITHUB_TOKEN=${ghp}`);
+    const dir = tempTree({ 'data/tokens.env': lines.join('\n') + '\n' });
+    const r = await scan({ targets: [dir], now: at('2025-01-01T00:00:00Z') });
+    expect(r.findings).toHaveLength(1000);
+    expect(r.findings.some((f) => f.ruleId === 'github.pat-classic')).toBe(true);
+    expect(r.scan.stats.skipped['matches-over-limit']).toBe(501);
+    expect(r.scan.warnings.some((w) => w.startsWith('data/tokens.env: 1501 matches'))).toBe(true);
+  });
+});

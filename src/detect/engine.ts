@@ -8,6 +8,7 @@ import { pipelineMatches } from './ci-pipeline.js';
 import { findEncodedSegments } from './decode.js';
 import { shannonEntropy } from './entropy.js';
 import { genericValueReason, identifierReason, isDocPath, isLockfile, isTestPath, isVendoredPath, lineHasAllowMarker, lineNamesExampleDomain, placeholderReason } from './filters.js';
+import { appendAll } from '../core/arrays.js';
 
 /** Options of one detection call. */
 export interface DetectOptions {
@@ -320,7 +321,7 @@ export function resolveOverlaps(matches: Match[], ruleOf: (ruleId: string) => Ru
       continue;
     }
     if (i - from === 1) out.push(byStart[from]!);
-    else out.push(...settle(byStart.slice(from, i), ruleOf));
+    else appendAll(out, settle(byStart.slice(from, i), ruleOf));
     from = i;
     if (m) reach = m.end;
   }

@@ -12,6 +12,7 @@ import { unmodifiedTracked } from '../sources/git/worktree.js';
 import { archiveLimits } from '../scan.js';
 import type { Occurrence } from '../analyze/findings.js';
 import { scanChunks, scanChunksInWorkers, type ScanRun } from './run.js';
+import { appendAll } from '../core/arrays.js';
 
 /** A repository to scan with its history: its folder, and whether it is bare (a mirror, no working tree). */
 export interface RepoRoot {
@@ -90,7 +91,8 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
   await readOwnership(run, repo, name, head);
   const placed = placeGitOccurrences(inHistory, places);
   // Without history, a blob has no introducing commit: only its places in the tree are findings.
-  run.occurrences.push(...(treeOnly ? placed.filter((o) => o.finding.source !== 'git') : placed), ...inWorktree);
+  appendAll(run.occurrences, treeOnly ? placed.filter((o) => o.finding.source !== 'git') : placed);
+  appendAll(run.occurrences, inWorktree);
 }
 
 /** Working-tree files, except those whose content was read as a history blob. */

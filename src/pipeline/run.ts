@@ -137,7 +137,8 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
       const ci = parseChunk(chunk, system, run.ctx, warn);
       return { chunk: marked, matches: detect(chunk.data, ruleSet, { ...run.detectOptions, path, ci }), ci };
     },
-    keep(chunk, matches, into = run.occurrences, ci = null) {
+    keep(chunk, found, into = run.occurrences, ci = null) {
+      const matches = withinLimit(found, chunk, run);
       // The allowlist's regexes match values; a finding about a variable is matched by its name.
       const allowed = matches.filter((m) => !allowRegexes.some((re) => re.test(m.variable ? m.variable.reference : m.secret)));
       const spans = workloadSpans(chunk, allowed.length > 0, run.k8s, ci);
@@ -156,6 +157,29 @@ export function startRun(options: ScanOptions, config: SprawlConfig): ScanRun {
     },
   };
   return run;
+}
+
+/**
+ * Matches reported from one file or blob, at most. Past it the file is a dump or generated data (a
+ * minified bundle of 600,000 `token:"..."` pairs): every finding costs ~1 KB of report, and the 37 MB
+ * bundle ran the scan out of a 4 GB heap. Provider rules' matches are kept first, then the generic ones,
+ * in file order; the rest are counted in stats.skipped['matches-over-limit'] with a warning naming the file.
+ */
+export const MAX_MATCHES_PER_CHUNK = 1000;
+
+function withinLimit(matches: Match[], chunk: Chunk, run: ScanRun): Match[] {
+  if (matches.length <= MAX_MATCHES_PER_CHUNK) return matches;
+  const generic = (m: Match): number => (run.ruleSet.byId.get(m.ruleId)?.generic ? 1 : 0);
+  const kept = [...matches]
+    .sort((a, b) => generic(a) - generic(b) || a.start - b.start)
+    .slice(0, MAX_MATCHES_PER_CHUNK)
+    .sort((a, b) => a.start - b.start);
+  const p = chunk.provenance;
+  const at = p.commit ?? p.blobId;
+  const where = at ? `${p.path} @ ${at.slice(0, 12)}` : p.path;
+  run.ctx.count('matches-over-limit', matches.length - kept.length);
+  run.ctx.warn(`${where}: ${matches.length} matches; the first ${MAX_MATCHES_PER_CHUNK} are reported (provider rules first), the rest counted in stats`);
+  return kept;
 }
 
 /** Files that may define workloads; Kubernetes manifests are parsed even without findings when they

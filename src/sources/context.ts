@@ -32,7 +32,9 @@ export type SkipReason =
   /** Values a CI runner masked in a log (`***`, `[MASKED]`): not reported, counted. */
   | 'masked-in-log'
   /** A CI configuration that is not valid YAML: its bytes are scanned, its jobs and steps are not known. */
-  | 'ci-config-invalid';
+  | 'ci-config-invalid'
+  /** Matches past the per-file limit (a dump or generated data): counted, not reported. */
+  | 'matches-over-limit';
 
 export interface CollectedContext extends SourceContext {
   warnings: string[];
