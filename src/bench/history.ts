@@ -6,7 +6,7 @@
  * Without a repo, generates one with N commits (default 3000) of source-like files and a few secrets.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,7 @@ function stagedWallTime(): { min: number; median: number; node: number; hook: nu
     spawnSync('/bin/sh', [hook], { stdio: 'ignore', cwd: dir });
     hookMs.push(performance.now() - t);
   }
+  rmSync(dir, { recursive: true, force: true });
   return { min: quantile(scanMs, 0), median: quantile(scanMs, 0.5), node: quantile(nodeMs, 0.5), hook: quantile(hookMs, 0.5), hookMin: quantile(hookMs, 0) };
 }
 
@@ -188,6 +189,8 @@ async function main(): Promise<void> {
       `matched where it differs from its path's last version ${(engine.mib / (engine.versionMs / 1000)).toFixed(0)} MiB/s ` +
       `(${(engine.compared / 1024 / 1024).toFixed(0)} MiB compared, keyword pass over ${(engine.scanned / 1024 / 1024).toFixed(0)} MiB of it)`,
   );
+  // A generated repository is the benchmark's own; a given one is the user's.
+  if (!given) rmSync(repo, { recursive: true, force: true });
   printStaged();
 }
 
