@@ -295,6 +295,26 @@ describe('GitLab templates', () => {
   });
 });
 
+describe('GitLab templates in included files', () => {
+  it('belong to the jobs that extend them from .gitlab-ci.yml, in the tree and in history', async () => {
+    const secret = `Wd5${randomBase62(20, 'inc')}`;
+    const r = makeRepo();
+    r.commit(
+      'ci',
+      {
+        '.gitlab-ci.yml': ['include:', '  - local: ci/templates.yml', 'deploy-prod:', '  extends: .deploy', '  environment: production', 'lint:', '  script: [npm run lint]', ''].join('\n'),
+        'ci/templates.yml': ['.deploy:', '  variables:', `    REGISTRY_TOKEN: "${secret}"`, '  script:', '    - ./deploy.sh', ''].join('\n'),
+      },
+      '2024-06-01T00:00:00Z',
+    );
+    const report = await scan({ targets: [r.dir], now: NOW });
+    expect(report.secrets).toHaveLength(1);
+    const ws = (report.secrets[0]!.workloads as Array<{ kind: string; name: string; path: string; via: string }>).map((w) => `${w.kind} ${w.name} ${w.path} ${w.via}`);
+    expect(ws).toEqual(['gitlab-ci-job deploy-prod .gitlab-ci.yml extends .deploy']);
+    for (const f of report.findings) expect(f.workloads?.map((w) => w.name), f.source).toEqual(['deploy-prod']);
+  });
+});
+
 describe('Kubernetes Secret data', () => {
   it('decodes base64 values with their key, so the same password in plain text elsewhere is one secret', async () => {
     const password = `Vt4${randomBase62(16, 'k8s')}!x`;

@@ -52,10 +52,24 @@ export interface WorkloadIndex {
   /** CI jobs defined in the configs scanned, by each name a log may give them (the job's key, and its
    * literal `name:`): a log finding links to its job through this (analyze/log-jobs.ts). */
   jobs: Map<string, Workload[]>;
+  /** GitLab jobs and templates with what they inherit (`extends:` …), keyed `repo\0path\0name\0line`: a
+   * template in an included file belongs to the jobs that extend it from another file. */
+  gitlabJobs: Map<string, GitlabJob>;
+}
+
+/** A GitLab job or template as the join across files needs it. */
+interface GitlabJob {
+  repo: string | null;
+  path: string;
+  name: string;
+  startLine: number;
+  endLine: number;
+  template: boolean;
+  inherits: string[];
 }
 
 export function emptyWorkloadIndex(): WorkloadIndex {
-  return { secrets: [], references: new Map(), variableReads: new Map(), jobs: new Map() };
+  return { secrets: [], references: new Map(), variableReads: new Map(), jobs: new Map(), gitlabJobs: new Map() };
 }
 
 /** Records a CI job under its key and its display name (when literal), once per job and file. */
@@ -172,8 +186,15 @@ const CI_KINDS: Record<CiSystem, WorkloadKind> = {
  * caller's job), each reading the variables its lines name; a top-level variable block (GitHub's
  * workflow `env:`, GitLab's global `variables:`) reaches every job.
  */
-function ciWorkloads(path: string, text: string, ci: CiPipeline, index: WorkloadIndex): WorkloadSpan[] {
+function ciWorkloads(path: string, text: string, ci: CiPipeline, index: WorkloadIndex, repo: string | null): WorkloadSpan[] {
   const kind = CI_KINDS[ci.system];
+  if (ci.system === 'gitlab-ci') {
+    for (const j of ci.jobs) {
+      if (j.name === null) continue;
+      const entry = { repo, path, name: j.name, startLine: j.startLine, endLine: j.endLine, template: j.template, inherits: j.inherits ?? [] };
+      index.gitlabJobs.set([repo, path, j.name, j.startLine].join('\0'), entry);
+    }
+  }
   const jobs = ci.jobs.filter((j): j is typeof j & { name: string } => j.name !== null && !j.template);
   const out: WorkloadSpan[] = [];
   for (const j of jobs) {
@@ -222,14 +243,14 @@ function heirsOf(ci: CiPipeline): Map<string, string[]> {
  * Dockerfiles by their block syntax; a CI configuration's from its parsed pipeline, `ci`). A secret on a
  * line inside a workload's span is used by it. Kubernetes Secrets and the references to them go into `k8s`, to be joined across files.
  */
-export function workloadsIn(path: string, text: string, k8s: WorkloadIndex, ci: CiPipeline | null = null): WorkloadSpan[] {
+export function workloadsIn(path: string, text: string, k8s: WorkloadIndex, ci: CiPipeline | null = null, repo: string | null = null): WorkloadSpan[] {
   const out: WorkloadSpan[] = [];
   const push = (s: WorkloadSpan | null): void => {
     if (s) out.push(s);
   };
   const base = path.split('/').pop() ?? path;
   if (ci) {
-    out.push(...ciWorkloads(path, text, ci, k8s));
+    out.push(...ciWorkloads(path, text, ci, k8s, repo));
   } else if (/(?:^|\/)(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml$/.test(path)) {
     for (const doc of docs(text)) {
       const services = mapPairs(mapPairs(doc.contents).find((p) => keyOf(p) === 'services')?.value);
@@ -287,7 +308,21 @@ export function workloadsIn(path: string, text: string, k8s: WorkloadIndex, ci: 
  * scanned. Then lists each secret's workloads once.
  */
 export function applyWorkloads(secrets: Secret[], findingsById: Map<string, Finding>, k8s: WorkloadIndex): void {
+  const heirs = gitlabHeirs(k8s);
   for (const f of findingsById.values()) {
+    if (f.ci?.system === 'gitlab-ci') {
+      const inFile = [...k8s.gitlabJobs.values()].filter((j) => j.repo === f.repo && j.path === f.path && f.line >= j.startLine && f.line <= j.endLine);
+      const known = new Set((f.workloads ?? []).map((w) => `${w.kind}\0${w.name}\0${w.path}`));
+      for (const j of inFile) {
+        for (const h of heirs.get(`${j.repo}\0${j.name}`) ?? []) {
+          const w: Workload = { kind: 'gitlab-ci-job', name: h.name, path: h.path, via: `extends ${j.name}` };
+          const key = `${w.kind}\0${w.name}\0${w.path}`;
+          if (known.has(key)) continue;
+          known.add(key);
+          f.workloads = [...(f.workloads ?? []), w];
+        }
+      }
+    }
     const readers = f.variable ? k8s.variableReads.get(f.variable) ?? [] : [];
     // A job reading the variable uses the value, unless the value sits in that very job already.
     const others = readers.filter((w) => !(f.workloads ?? []).some((x) => x.kind === w.kind && x.name === w.name && x.path === w.path));
@@ -299,6 +334,37 @@ export function applyWorkloads(secrets: Secret[], findingsById: Map<string, Find
     }
   }
   for (const s of secrets) s.workloads = workloadsOfSecret(s, findingsById);
+}
+
+/**
+ * `repo\0name` → the runnable GitLab jobs of that repository that take the named job's or template's
+ * configuration, directly or through a chain, in any of its files (`.gitlab-ci.yml` extending a template
+ * of a file it includes).
+ */
+function gitlabHeirs(index: WorkloadIndex): Map<string, GitlabJob[]> {
+  const byName = new Map<string, GitlabJob[]>();
+  for (const j of index.gitlabJobs.values()) {
+    const key = `${j.repo}\0${j.name}`;
+    byName.set(key, [...(byName.get(key) ?? []), j]);
+  }
+  const out = new Map<string, GitlabJob[]>();
+  const runnable = new Map<string, GitlabJob>();
+  for (const j of index.gitlabJobs.values()) if (!j.template && j.inherits.length > 0) runnable.set(`${j.repo}\0${j.path}\0${j.name}`, j);
+  for (const j of runnable.values()) {
+    const seen = new Set<string>();
+    const todo = [...j.inherits];
+    while (todo.length > 0) {
+      const name = todo.pop()!;
+      if (seen.has(name) || name === j.name) continue;
+      seen.add(name);
+      for (const base of byName.get(`${j.repo}\0${name}`) ?? []) todo.push(...base.inherits);
+    }
+    for (const name of seen) {
+      const key = `${j.repo}\0${name}`;
+      out.set(key, [...(out.get(key) ?? []), j]);
+    }
+  }
+  return out;
 }
 
 /** A secret's workloads: those of its findings, each once. */

@@ -191,7 +191,7 @@ function workloadSpans(chunk: Chunk, hasMatches: boolean, k8s: WorkloadIndex, ci
   const { path } = chunk.provenance;
   const data = chunk.data;
   // CI configs are read even without findings: their jobs may read a variable that holds a secret.
-  if (ci) return workloadsIn(path, data.toString('utf8'), k8s, ci);
+  if (ci) return workloadsIn(path, data.toString('utf8'), k8s, ci, chunk.provenance.repo ?? null);
   if (!WORKLOAD_FILE.test(path) || data.length > 2 * 1024 * 1024) return [];
   if (!hasMatches) {
     // Most YAML in a history has no finding and no Secret reference: look at the bytes before decoding them.
