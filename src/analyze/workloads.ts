@@ -219,21 +219,26 @@ function ciWorkloads(path: string, text: string, ci: CiPipeline, index: Workload
   return out;
 }
 
+/** Every job or template `name` takes configuration from, through chains of them (cycles stop). */
+function ancestors(name: string, inherits: string[], parents: (name: string) => string[]): Set<string> {
+  const seen = new Set<string>();
+  const todo = [...inherits];
+  while (todo.length > 0) {
+    const next = todo.pop()!;
+    if (seen.has(next) || next === name) continue;
+    seen.add(next);
+    todo.push(...parents(next));
+  }
+  return seen;
+}
+
 /** Job name → the jobs that run it, taking its configuration directly or through a chain of templates. */
 function heirsOf(ci: CiPipeline): Map<string, string[]> {
   const byName = new Map(ci.jobs.map((j) => [j.name, j]));
   const out = new Map<string, string[]>();
   for (const j of ci.jobs) {
     if (j.template || j.name === null || !j.inherits) continue;
-    const seen = new Set<string>();
-    const todo = [...j.inherits];
-    while (todo.length > 0) {
-      const name = todo.pop()!;
-      if (seen.has(name) || name === j.name) continue;
-      seen.add(name);
-      todo.push(...(byName.get(name)?.inherits ?? []));
-    }
-    for (const name of seen) out.set(name, [...(out.get(name) ?? []), j.name]);
+    for (const name of ancestors(j.name, j.inherits, (n) => byName.get(n)?.inherits ?? [])) out.set(name, [...(out.get(name) ?? []), j.name]);
   }
   return out;
 }
@@ -351,15 +356,8 @@ function gitlabHeirs(index: WorkloadIndex): Map<string, GitlabJob[]> {
   const runnable = new Map<string, GitlabJob>();
   for (const j of index.gitlabJobs.values()) if (!j.template && j.inherits.length > 0) runnable.set(`${j.repo}\0${j.path}\0${j.name}`, j);
   for (const j of runnable.values()) {
-    const seen = new Set<string>();
-    const todo = [...j.inherits];
-    while (todo.length > 0) {
-      const name = todo.pop()!;
-      if (seen.has(name) || name === j.name) continue;
-      seen.add(name);
-      for (const base of byName.get(`${j.repo}\0${name}`) ?? []) todo.push(...base.inherits);
-    }
-    for (const name of seen) {
+    const parents = (n: string): string[] => (byName.get(`${j.repo}\0${n}`) ?? []).flatMap((base) => base.inherits);
+    for (const name of ancestors(j.name, j.inherits, parents)) {
       const key = `${j.repo}\0${name}`;
       out.set(key, [...(out.get(key) ?? []), j]);
     }
