@@ -73,7 +73,8 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   const eventName = env.GITHUB_EVENT_NAME ?? '';
   const payload = env.GITHUB_EVENT_PATH ? (JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as Record<string, unknown>) : {};
   const plan = planFor(eventName, payload, input('mode', 'auto'));
-  if (input('fail-on-new', 'false') === 'true' && !input('inventory')) {
+  const failOnNew = input('fail-on-new', 'false') === 'true';
+  if (failOnNew && !input('inventory')) {
     throw new ConfigError('fail-on-new needs an inventory: it fails only on secrets the inventory has not seen before');
   }
   process.stdout.write(`sprawl: scanning ${path}: ${plan.reason}\n`);
@@ -93,7 +94,6 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     appendFileSync(env.GITHUB_STEP_SUMMARY, `> sprawl scanned ${plan.reason}.\n\n` + FORMATS.markdown(report, { color: false }) + '\n');
   }
   const failOn = input('fail-on', 'medium');
-  const failOnNew = input('fail-on-new', 'false') === 'true';
   let outputs = `findings=${report.findings.length}\nsecrets=${report.secrets.length}\nsarif=${sarifPath}\n`;
   let fresh = 0;
   if (input('inventory')) {

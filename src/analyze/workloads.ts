@@ -314,9 +314,11 @@ export function workloadsIn(path: string, text: string, k8s: WorkloadIndex, ci: 
  */
 export function applyWorkloads(secrets: Secret[], findingsById: Map<string, Finding>, k8s: WorkloadIndex): void {
   const heirs = gitlabHeirs(k8s);
+  const gitlabFiles = new Map<string, GitlabJob[]>();
+  for (const j of k8s.gitlabJobs.values()) gitlabFiles.set(`${j.repo}\0${j.path}`, [...(gitlabFiles.get(`${j.repo}\0${j.path}`) ?? []), j]);
   for (const f of findingsById.values()) {
     if (f.ci?.system === 'gitlab-ci') {
-      const inFile = [...k8s.gitlabJobs.values()].filter((j) => j.repo === f.repo && j.path === f.path && f.line >= j.startLine && f.line <= j.endLine);
+      const inFile = (gitlabFiles.get(`${f.repo}\0${f.path}`) ?? []).filter((j) => f.line >= j.startLine && f.line <= j.endLine);
       const known = new Set((f.workloads ?? []).map((w) => `${w.kind}\0${w.name}\0${w.path}`));
       for (const j of inFile) {
         for (const h of heirs.get(`${j.repo}\0${j.name}`) ?? []) {

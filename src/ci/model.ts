@@ -33,8 +33,9 @@ export interface CiJob {
   displayName?: string;
   /** A template that never runs by itself (GitLab `.hidden` jobs): not a workload, still scanned. */
   template: boolean;
-  /** GitLab: the jobs and templates of the same file this one takes configuration from, by name:
-   * `extends:`, YAML merge keys (`<<: *anchor`) and `!reference [name, ...]`. */
+  /** GitLab: the jobs and templates this one takes configuration from, by name: `extends:`, YAML merge keys
+   * (`<<: *anchor`) and `!reference [name, ...]`. Names resolve in the file, then across the repository's
+   * GitLab files (analyze/workloads.ts). */
   inherits?: string[];
   startLine: number;
   endLine: number;

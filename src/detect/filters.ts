@@ -139,9 +139,7 @@ export function genericValueReason(secret: string): string | null {
   if (/^sha(?:1|256|384|512)-[A-Za-z0-9+/=]+$/.test(secret)) return 'integrity hash';
   // Dotted names (`settings.SECRET_KEY`, `x25519.X25519PrivateKey`): every part a short identifier.
   // Dotted tokens (JWTs, `AQ.…`) have long random parts.
-  // A value that ends a sentence in a docstring (`credentials: oauth2client.client.Credentials.`).
-  const bare = secret.endsWith('.') ? secret.slice(0, -1) : secret;
-  if (/^[A-Za-z_$][\w$]{0,31}(?:\.[A-Za-z_$][\w$]{0,31})+(?:\(\))?$/.test(bare)) return 'code expression';
+  if (/^[A-Za-z_$][\w$]{0,31}(?:\.[A-Za-z_$][\w$]{0,31})+(?:\(\))?$/.test(withoutFullStop(secret))) return 'code expression';
   if (/^[\w$]+\(.*\)$/.test(secret)) return 'function call';
   if (/^(?:\.{0,2}\/|~\/)[\w./-]*$/.test(secret) || /^[A-Za-z]:\\/.test(secret)) return 'file path';
   if (/^https?:\/\/[^@\s]*$/.test(secret)) return 'URL without credentials';
@@ -158,6 +156,11 @@ export function genericValueReason(secret: string): string | null {
   const runs = keyboardRuns(secret);
   if (runs >= 3 || (runs === 2 && secret.length <= 16)) return 'keyboard mash';
   return null;
+}
+
+/** A value that ends a sentence in a docstring (`credentials: oauth2client.client.Credentials.`), without its full stop. */
+function withoutFullStop(value: string): string {
+  return value.endsWith('.') ? value.slice(0, -1) : value;
 }
 
 /** Three-key runs along a keyboard row, either way: what a hand types for a made-up value (`lsdkfj`, `qwe089234lkjsdf`). */
@@ -219,7 +222,7 @@ export function isVendoredPath(path: string): boolean {
  * never is. Not applied to passwords, which people make of words.
  */
 export function identifierReason(value: string): string | null {
-  const secret = value.endsWith('.') ? value.slice(0, -1) : value;
+  const secret = withoutFullStop(value);
   if (secret.length > 80 || !/^[A-Za-z][A-Za-z0-9]*$/.test(secret)) return null;
   const words = (secret.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+/g) ?? []).filter((w) => w.length >= 3 && /^[A-Z]?[a-z]+$/.test(w) && /[aeiouy]/.test(w.slice(1)));
   const covered = words.reduce((n, w) => n + w.length, 0);
