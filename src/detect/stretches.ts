@@ -46,10 +46,8 @@ export function sharedStretches(prev: Buffer, next: Buffer): number[] {
     for (const f of [0.5, 0.25, 0.75]) {
       const at = ns + Math.floor((ne - ns - SAMPLE) * f);
       const expected = ps + Math.floor((pe - ps - SAMPLE) * f);
-      const from = Math.max(ps, expected - slack);
-      const found = prev.subarray(from, Math.min(pe, expected + slack + SAMPLE)).indexOf(next.subarray(at, at + SAMPLE));
-      if (found < 0) continue;
-      const q = from + found;
+      const q = findNear(prev, next.subarray(at, at + SAMPLE), expected, slack, ps, pe);
+      if (q < 0) continue;
       const back = commonSuffix(prev, ps, q, next, ns, at);
       const fwd = commonPrefix(prev, q, pe, next, at, ne);
       if (back + fwd < MIN_STRETCH) continue;
@@ -61,6 +59,25 @@ export function sharedStretches(prev: Buffer, next: Buffer): number[] {
   };
   align(0, prev.length, 0, next.length);
   return out;
+}
+
+/** Reaches tried in turn around a sample's expected place, before the whole slack. */
+const NEAR = [1024, 8 * 1024];
+
+/**
+ * Where `sample` occurs in prev[ps, pe) within `slack` of `expected`, looked for close to `expected` first:
+ * most samples stand within a few hundred bytes of where an even spread of the changes puts them, and
+ * searching the whole slack for each (128 KiB) read ~700 MB for three.js's 4,539 pairs of versions.
+ */
+function findNear(prev: Buffer, sample: Buffer, expected: number, slack: number, ps: number, pe: number): number {
+  for (const reach of [...NEAR, slack]) {
+    const w = Math.min(reach, slack);
+    const from = Math.max(ps, expected - w);
+    const found = prev.subarray(from, Math.min(pe, expected + w + sample.length)).indexOf(sample);
+    if (found >= 0) return from + found;
+    if (w === slack) break;
+  }
+  return -1;
 }
 
 /** Bytes below which a mismatch is found by a byte loop rather than by halving. */

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
+import { copyBytes } from '../../core/bytes.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -158,16 +159,17 @@ function namedPipe(): { read: number; write: number } | null {
 const RING = 16 * 1024 * 1024;
 /** Bytes buffered ahead of the reader before git is paused: bounds memory whatever the history size. */
 const HIGH_WATER = 4 * 1024 * 1024;
-/** One read from the named pipe lands here before it is appended (a pipe hands over at most 64 KiB a read). */
-const LANDING = 256 * 1024;
+/** Room a read is given at least (a pipe hands over at most 64 KiB a read). */
+const MIN_READ = 256 * 1024;
 
 /**
  * Parses cat-file's output: `<oid> <type> <size>\n<content>\n` or `<oid> missing\n`.
  *
- * Everything git writes is appended to one reused buffer and blobs are lent as views of it. Reading git's
- * stdout as a stream allocated a new 64 KiB buffer a read, and a blob spanning reads was copied out again:
- * on three.js's history (469 MiB) that was ~1.3 GB of short-lived external memory and 47 full collections
- * on the reading thread. Through a named pipe read with `onread`, every read lands in the same memory.
+ * Git's output lands in one reused buffer and blobs are lent as views of it. Reading git's stdout as a
+ * stream allocated a new 64 KiB buffer a read, and a blob spanning reads was copied out again: on
+ * three.js's history (469 MiB) that was ~1.3 GB of short-lived external memory and 47 full collections on
+ * the reading thread. Through a named pipe read with `onread`, the kernel copies each read straight to the
+ * end of the buffer: nothing is allocated or copied per read.
  */
 class BatchReader {
   private ring = Buffer.allocUnsafeSlow(RING);
@@ -191,11 +193,12 @@ class BatchReader {
       this.wakeUp();
     };
     if (fifo !== null) {
-      const landing = Buffer.allocUnsafeSlow(LANDING);
-      // Returning false from the callback pauses the socket. (`onread` is in Node's constructor since
-      // v12.1; @types/node lists it for connect() only.)
-      const onread = { buffer: landing, callback: (n: number) => this.append(landing, n) };
-      const socket = new Socket({ fd: fifo, readable: true, writable: false, onread } as SocketConstructorOpts);
+      // `buffer` as a function: Node asks it where the next read goes, after every read. The ring is moved
+      // or replaced only there, so a read never lands in memory the reader has let go of. Returning false
+      // from the callback pauses the socket. (`onread` is in Node's constructor since v12.1; @types/node
+      // lists it for connect() only.)
+      const onread = { buffer: () => this.readInto(), callback: (n: number) => this.filled(n) };
+      const socket = new Socket({ fd: fifo, readable: true, writable: false, onread } as unknown as SocketConstructorOpts);
       socket.on('end', ended);
       socket.on('error', (e) => {
         this.errText += e.message;
@@ -206,7 +209,8 @@ class BatchReader {
     } else {
       const out = proc.stdout!;
       out.on('data', (d: Buffer) => {
-        if (!this.append(d, d.length)) out.pause();
+        copyBytes(d, this.readInto(d.length));
+        if (!this.filled(d.length)) out.pause();
       });
       out.on('end', ended);
       this.resume = () => out.resume();
@@ -235,10 +239,14 @@ class BatchReader {
     w?.();
   }
 
-  /** Appends n bytes read from git. False when enough is buffered: reading pauses until the reader catches up. */
-  private append(src: Uint8Array, n: number): boolean {
-    if (this.end + n > this.ring.length) this.makeRoom(n);
-    this.ring.set(n === src.length ? src : src.subarray(0, n), this.end);
+  /** Where the next read from git goes: the end of the ring, with room for at least `n` bytes. */
+  private readInto(n = MIN_READ): Buffer {
+    if (this.ring.length - this.end < n || this.ring.length > RING) this.makeRoom(n);
+    return this.ring.subarray(this.end);
+  }
+
+  /** Takes n bytes just read into the ring. False when enough is buffered: reading pauses until the reader catches up. */
+  private filled(n: number): boolean {
     this.end += n;
     this.wakeUp();
     const buffered = this.end - this.start;
@@ -247,14 +255,25 @@ class BatchReader {
     return false;
   }
 
-  /** Moves the unread bytes to the front, or to a larger buffer when they and n more do not fit. */
+  /**
+   * Moves the unread bytes to the front, or to another buffer: a larger one when they and n more do not
+   * fit, one of the usual size once a large blob that grew the ring has been read.
+   */
   private makeRoom(n: number): void {
     const live = this.end - this.start;
-    let size = this.ring.length;
-    while (size < live + n) size *= 2;
+    const want = Math.max(n, this.need - live);
+    let size = RING;
+    while (size < live + want) size *= 2;
+    if (size === this.ring.length && this.start === 0) return;
     // The lent blob ends where the unread bytes start; moving them must not overwrite it.
     if (size === this.ring.length && (this.lentAt < 0 || live <= this.lentAt)) this.ring.copyWithin(0, this.start, this.end);
-    else {
+    else if (size < this.ring.length && this.lentAt >= 0) {
+      // The large blob is still lent: shrink later.
+      if (this.ring.length - this.end >= n) return;
+      const next = Buffer.allocUnsafeSlow(this.ring.length);
+      this.ring.copy(next, 0, this.start, this.end);
+      this.ring = next;
+    } else {
       const next = Buffer.allocUnsafeSlow(size);
       this.ring.copy(next, 0, this.start, this.end);
       this.ring = next;
@@ -279,13 +298,6 @@ class BatchReader {
   /** The next object, or null when git stopped before answering. Its data is valid until the next call. */
   async next(): Promise<{ kind: 'blob' | 'missing'; data: Buffer } | null> {
     this.lentAt = -1;
-    // A blob larger than the buffer grew it; once read, the usual size will do again.
-    if (this.ring.length > RING && this.end - this.start <= RING / 2) {
-      const next = Buffer.allocUnsafeSlow(RING);
-      this.end = this.ring.copy(next, 0, this.start, this.end);
-      this.start = 0;
-      this.ring = next;
-    }
     if (this.paused && this.end - this.start < HIGH_WATER / 2) {
       this.paused = false;
       this.resume();
