@@ -61,6 +61,8 @@ export interface Revocation {
 export interface RuleExample {
   input: string;
   secret: string;
+  /** The confidence the secret must be reported with. Unchecked when absent. */
+  confidence?: Confidence;
   /** The path the input is scanned at. Structural rules need it: a CI system is recognised by path. */
   path?: string;
 }
@@ -90,6 +92,10 @@ export interface Rule {
    * For conditions that cost the full pattern's DFA dearly: counting a run of 8 mixed letters and digits
    * inside an assignment pattern made RE2 build states for every alignment, ~200 µs a match. */
   secretPattern?: string;
+  /** Literals (matched case-insensitively) that, standing right before the secret, mark a value published
+   * by design: the match is reported with low confidence. An AWS key ID after `X-Amz-Credential=` is the
+   * public half of a presigned URL's signature, readable by anyone the URL is sent to. */
+  publicAfter?: string[];
   /** Literals (matched case-insensitively) of which at least one occurs in every match: the prefilter. */
   keywords: string[];
   /** Minimum Shannon entropy (bits per character) of the secret. 0 disables the check. */

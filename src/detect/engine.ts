@@ -255,11 +255,12 @@ function runRule(c: CompiledRule, data: Buffer, spans: number[], options: Detect
         continue;
       }
       lastEnd = base + whole[1];
-      const verdict = judge(rule, secret);
-      if (typeof verdict === 'object') {
-        options.onReject?.(rule.id, verdict.reject);
+      const judged = judge(rule, secret);
+      if (typeof judged === 'object') {
+        options.onReject?.(rule.id, judged.reject);
         continue;
       }
+      const verdict = rule.publicAfter && precededBy(data, base + span[0], rule.publicAfter) ? 'low' : judged;
       if (rule.generic && lineNamesExampleDomain(data, base + whole[0])) {
         options.onReject?.(rule.id, 'documentation domain on the line');
         continue;
@@ -276,6 +277,11 @@ function runRule(c: CompiledRule, data: Buffer, spans: number[], options: Detect
       });
     }
   }
+}
+
+/** Whether one of `literals` (ASCII, any case) ends right at `at`. */
+function precededBy(data: Buffer, at: number, literals: string[]): boolean {
+  return literals.some((lit) => at >= lit.length && data.toString('latin1', at - lit.length, at).toLowerCase() === lit.toLowerCase());
 }
 
 /** Post-filters for one candidate: the confidence to report it with, or why it is dropped. */

@@ -37,8 +37,10 @@ export function checkRules(rules: Rule[]): RuleProblem[] {
         const got = matches.map((m) => JSON.stringify(m.secret)).join(', ') || 'no match';
         const why = reasons.length > 0 ? `; dropped because: ${reasons.join('; ')}` : '';
         fail(`example ${i + 1} should yield secret ${JSON.stringify(ex.secret)}, got ${got}${why}`);
-      } else if (rule.checksum && hit.confidence === 'low' && rule.confidence !== 'low') {
+      } else if (rule.checksum && hit.confidence === 'low' && rule.confidence !== 'low' && ex.confidence !== 'low') {
         fail(`example ${i + 1} fails its '${rule.checksum}' checksum: generate it with a valid one`);
+      } else if (ex.confidence && hit.confidence !== ex.confidence) {
+        fail(`example ${i + 1} should be reported with ${ex.confidence} confidence, got ${hit.confidence}`);
       }
     });
     rule.negativeExamples.forEach(({ input }, i) => {

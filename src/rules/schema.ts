@@ -44,7 +44,14 @@ function examples(raw: Raw, problems: string[]): RuleExample[] {
   for (const e of v) {
     if (e && typeof e === 'object' && typeof (e as Raw).input === 'string' && typeof (e as Raw).secret === 'string') {
       const path = (e as Raw).path;
-      out.push({ input: (e as Raw).input as string, secret: (e as Raw).secret as string, ...(typeof path === 'string' ? { path } : {}) });
+      const confidence = (e as Raw).confidence;
+      if (confidence !== undefined && !CONFIDENCES.includes(confidence as Confidence)) problems.push(`an example's confidence must be one of ${CONFIDENCES.join(', ')}`);
+      out.push({
+        input: (e as Raw).input as string,
+        secret: (e as Raw).secret as string,
+        ...(typeof path === 'string' ? { path } : {}),
+        ...(typeof confidence === 'string' ? { confidence: confidence as Confidence } : {}),
+      });
     } else {
       problems.push(`each example must be {input: string, secret: string}`);
     }
@@ -76,7 +83,7 @@ function structural(r: Raw, problems: string[]): string | undefined {
     problems.push(`detector must be one of ${DETECTORS.join(', ')}`);
     return undefined;
   }
-  for (const k of ['pattern', 'keywords', 'secretGroup', 'secretPattern', 'maxLength', 'requires', 'checksum']) {
+  for (const k of ['pattern', 'keywords', 'secretGroup', 'secretPattern', 'publicAfter', 'maxLength', 'requires', 'checksum']) {
     if (r[k] !== undefined) problems.push(`'${k}' has no meaning for a rule with a detector`);
   }
   const all = [...(Array.isArray(r.examples) ? r.examples : []), ...(Array.isArray(r.negativeExamples) ? r.negativeExamples : [])];
@@ -137,6 +144,7 @@ export function parseRule(raw: unknown, file: string): { rule?: Rule; problems: 
     ...(detector ? { detector } : {}),
     secretGroup: secretGroup as number | string,
     ...(typeof r.secretPattern === 'string' ? { secretPattern: r.secretPattern } : {}),
+    ...(r.publicAfter !== undefined ? { publicAfter: strList(r, 'publicAfter', problems) } : {}),
     keywords,
     minEntropy: minEntropy as number,
     confidence,
@@ -152,7 +160,7 @@ export function parseRule(raw: unknown, file: string): { rule?: Rule; problems: 
     file,
   };
   const known = new Set([
-    'id', 'name', 'provider', 'pattern', 'secretGroup', 'secretPattern', 'keywords', 'minEntropy', 'confidence', 'criticality',
+    'id', 'name', 'provider', 'pattern', 'secretGroup', 'secretPattern', 'publicAfter', 'keywords', 'minEntropy', 'confidence', 'criticality',
     'checksum', 'generic', 'maxLength', 'requires', 'examples', 'negativeExamples', 'references', 'revocation', 'detector',
   ]);
   for (const k of Object.keys(r)) if (!known.has(k)) problems.push(`unknown field '${k}'`);
