@@ -7,6 +7,7 @@
 //
 //   node scripts/dev-history-repo.mjs /tmp/dev-history
 //   node scripts/dev-history-repo.mjs /tmp/big-churn --from /usr/lib/python3 --ext py --files 1500 --commits 30000
+//   node scripts/dev-history-repo.mjs /tmp/mixed-churn --from ~/.pyenv/versions --ext py --files 6000 --min-kib 1 --commits 40000
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -22,7 +23,10 @@ const from = resolve(option('from', resolve(dirname(fileURLToPath(import.meta.ur
 const ext = option('ext', 'js');
 const fileCount = Number(option('files', 300));
 const commits = Number(option('commits', 3000));
-const found = execFileSync('find', [from, '-name', `*.${ext}`, '-size', '+8k', '-size', '-200k'], { encoding: 'utf8', maxBuffer: 1 << 28 })
+// Smallest file taken, in KiB. Below 8 KiB a version is matched whole rather than against the last one: a
+// smaller minimum mixes in the many small files a real project has (most of rails' blobs are a few KiB).
+const minKib = Number(option('min-kib', 8));
+const found = execFileSync('find', [from, '-name', `*.${ext}`, '-size', `+${minKib}k`, '-size', '-200k'], { encoding: 'utf8', maxBuffer: 1 << 28 })
   .trim()
   .split('\n')
   .sort();

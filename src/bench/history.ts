@@ -42,11 +42,17 @@ function generateRepo(commits: number): string {
   return dir;
 }
 
-/** The yardstick: stream every reachable blob through cat-file, as fast as git can, doing nothing with it. */
-async function catFileAll(repo: string): Promise<{ ms: number; bytes: number }> {
+/**
+ * The yardstick: list every reachable blob (rev-list piped into batch-check), then stream them all through
+ * cat-file, as fast as git can, doing nothing with them. `catFileMs` is the second part alone: on a history
+ * of many commits, listing costs more than reading (43,855 commits over one folder of 3,855 files: 10.7 s
+ * against 4.4 s), and a scan overlaps the two.
+ */
+async function catFileAll(repo: string): Promise<{ ms: number; catFileMs: number; bytes: number }> {
   const t = performance.now();
   const listing = execFileSync('sh', ['-c', `git -C "${repo}" rev-list --objects --all | git -C "${repo}" cat-file --batch-check='%(objectname) %(objecttype) %(rest)'`], { maxBuffer: 1 << 30, encoding: 'utf8' });
   const list = listing.split('\n').filter((l) => l.split(' ')[1] === 'blob').map((l) => l.slice(0, l.indexOf(' '))).join('\n') + '\n';
+  const listed = performance.now();
   let bytes = 0;
   await new Promise<void>((done) => {
     const p = spawn('git', ['-C', repo, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'ignore'] });
@@ -54,7 +60,8 @@ async function catFileAll(repo: string): Promise<{ ms: number; bytes: number }> 
     p.on('close', () => done());
     p.stdin.end(list);
   });
-  return { ms: performance.now() - t, bytes };
+  const end = performance.now();
+  return { ms: end - t, catFileMs: end - listed, bytes };
 }
 
 function stagedWallTime(): { min: number; median: number; node: number; hook: number; hookMin: number } {
@@ -160,11 +167,13 @@ async function main(): Promise<void> {
   const given = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--commits' && args[i - 1] !== '--runs');
   const repo = given ? resolve(given) : generateRepo(commits);
   const yardsticks: number[] = [];
+  const readOnly: number[] = [];
   const scans: Array<Awaited<ReturnType<typeof scanOnce>>> = [];
   let bytes = 0;
   for (let i = 0; i < runs; i++) {
     const raw = await catFileAll(repo);
     yardsticks.push(raw.ms);
+    readOnly.push(raw.catFileMs);
     bytes = raw.bytes;
     scans.push(await scanOnce(repo));
   }
@@ -175,11 +184,16 @@ async function main(): Promise<void> {
   const mib = stats.bytesScanned / 1024 / 1024;
   const ratios = scans.map((s, i) => s.ms / yardsticks[i]!).sort((a, b) => a - b);
   console.log(`repository: ${given ?? `generated, ${commits} commits`} (${repo}); medians of ${runs} alternating runs`);
-  console.log(`git cat-file --batch, every reachable blob: ${(rawMs / 1000).toFixed(2)} s, ${(bytes / 1024 / 1024 / (rawMs / 1000)).toFixed(0)} MiB/s`);
+  const readMs = quantile(readOnly, 0.5);
+  console.log(
+    `git cat-file --batch, every reachable blob: ${(rawMs / 1000).toFixed(2)} s, ${(bytes / 1024 / 1024 / (rawMs / 1000)).toFixed(0)} MiB/s ` +
+      `(listing ${((rawMs - readMs) / 1000).toFixed(2)} s, then reading ${(readMs / 1000).toFixed(2)} s)`,
+  );
   console.log(
     `sprawl scan (history + working tree): ${(ms / 1000).toFixed(2)} s, ${(mib / (ms / 1000)).toFixed(0)} MiB/s over ${report.scan.stats.blobsScanned} blobs; ` +
       `ratio to cat-file ${(ms / rawMs).toFixed(2)}× (run by run ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
   );
+  console.log(`ratio to the reading alone, without the listing: ${(ms / readMs).toFixed(2)}×`);
   console.log(`findings ${report.findings.length}, secrets ${report.secrets.length}, commits walked ${report.scan.stats.commitsWalked}`);
   console.log(`peak RSS of the scan process: ${(rss / 1024).toFixed(0)} MiB`);
   if (threads.length > 0) console.log(`CPU by thread and child process (median run): ${formatThreads(threads)}`);

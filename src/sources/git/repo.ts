@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 
@@ -22,6 +22,17 @@ export async function gitMaybe(repo: string, args: string[]): Promise<string | n
   } catch {
     return null;
   }
+}
+
+let version: number[] | null = null;
+
+/** Whether the installed git is at least major.minor (asked once per process; false if git cannot say). */
+export function gitAtLeast(major: number, minor: number): boolean {
+  if (!version) {
+    const m = /(\d+)\.(\d+)/.exec(spawnSync('git', ['version'], { encoding: 'utf8' }).stdout ?? '');
+    version = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  }
+  return version[0]! > major || (version[0] === major && version[1]! >= minor);
 }
 
 /** The work tree's top-level folder when `dir` is inside one, else null. */
