@@ -7,7 +7,7 @@
 //
 //   node scripts/dev-history-repo.mjs /tmp/dev-history
 //   node scripts/dev-history-repo.mjs /tmp/big-churn --from /usr/lib/python3 --ext py --files 1500 --commits 30000
-//   node scripts/dev-history-repo.mjs /tmp/mixed-churn --from ~/.pyenv/versions --ext py --files 6000 --min-kib 1 --commits 40000
+//   node scripts/dev-history-repo.mjs /tmp/mixed-churn --from ~/.pyenv/versions --ext py --files 6000 --min-kib 1 --commits 40000 --dirs 200
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -26,6 +26,10 @@ const commits = Number(option('commits', 3000));
 // Smallest file taken, in KiB. Below 8 KiB a version is matched whole rather than against the last one: a
 // smaller minimum mixes in the many small files a real project has (most of rails' blobs are a few KiB).
 const minKib = Number(option('min-kib', 8));
+// Folders the files are spread over (two levels deep), as a real project nests its code. 1 keeps every
+// file in src/: git then writes a new tree of every file at each commit, and listing the history costs
+// more than reading it (43,855 commits over 3,855 files: rev-list 11 s, cat-file 4.4 s).
+const dirs = Number(option('dirs', 1));
 const found = execFileSync('find', [from, '-name', `*.${ext}`, '-size', `+${minKib}k`, '-size', '-200k'], { encoding: 'utf8', maxBuffer: 1 << 28 })
   .trim()
   .split('\n')
@@ -49,7 +53,8 @@ const commit = (path, text) => {
   when += 600;
   return write(out.join('\n'));
 };
-for (let i = 0; i < contents.length; i++) await commit(`src/f${i}.${ext}`, contents[i].join('\n'));
+const pathOf = (i) => (dirs <= 1 ? `src/f${i}.${ext}` : `src/d${i % Math.ceil(Math.sqrt(dirs))}/e${i % dirs}/f${i}.${ext}`);
+for (let i = 0; i < contents.length; i++) await commit(pathOf(i), contents[i].join('\n'));
 for (let c = 0; c < commits; c++) {
   const i = Math.floor(rand() * contents.length);
   const lines = contents[i];
@@ -58,7 +63,7 @@ for (let c = 0; c < commits; c++) {
     if (rand() < 0.5) lines.splice(at, 0, `  const v${c}_${k} = compute(${c}, ${k}); // change ${c}`);
     else lines[at] = `${lines[at] ?? ''} // edited ${c}`;
   }
-  await commit(`src/f${i}.${ext}`, lines.join('\n'));
+  await commit(pathOf(i), lines.join('\n'));
 }
 importer.stdin.end();
 await new Promise((r) => importer.on('close', r));

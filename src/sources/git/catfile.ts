@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
+import { appendAll } from '../../core/arrays.js';
 import { copyBytes } from '../../core/bytes.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,11 +88,12 @@ export async function* catFileBatch(repo: string, oids: AsyncIterable<string>, o
       if (queue.length > 0) {
         const batch = queue;
         queue = [];
-        // Not push(...batch): a burst of a large history's listing is more arguments than a call takes.
+        // Appended in place: concat copied every oid still unanswered at each turn of the event loop, and
+        // the listing runs far ahead of reading (0.24 s of 43,418 blobs' reading thread went to copying).
         if (next === asked.length) {
           asked = batch;
           next = 0;
-        } else asked = asked.concat(batch);
+        } else appendAll(asked, batch);
         proc.stdin!.write(batch.join('\n') + '\n');
       }
       if (inputDone) {
