@@ -200,6 +200,17 @@ describe('generic rules', () => {
     expect(detectText(`access_token = "${value}"`)).toHaveLength(1);
     expect(detectText(`https://api.example.com/?key=${ghp}`).map((m) => m.ruleId)).toEqual(['github.pat-classic']);
   });
+
+  it('drop values in the code samples of an HTML page (rendered docs), not in its scripts', () => {
+    const sample = `<p>It has a separate table for each registry, for example:</p>\n<pre><code class="language-toml">[registries.my-registry]\ntoken = "${value}"\n</code></pre>\n`;
+    expect(detectText(sample, { path: 'html/cargo/reference/registries.html' })).toEqual([]);
+    // The same lines outside a sample, or in another kind of file, are reported.
+    const script = `<pre>make</pre>\n<script>\nconst token = "${value}";\n</script>\n`;
+    expect(detectText(script, { path: 'public/index.html' }).map((m) => m.secret)).toEqual([value]);
+    expect(detectText(sample, { path: 'registries.toml' }).map((m) => m.secret)).toEqual([value]);
+    // Provider tokens in a sample are leaks all the same.
+    expect(detectText(`<pre><code>GITHUB_TOKEN=${ghp}</code></pre>`, { path: 'docs/ci.html' }).map((m) => m.ruleId)).toEqual(['github.pat-classic']);
+  });
 });
 
 describe('JWTs', () => {

@@ -7,7 +7,7 @@ import { CHECKSUMS } from './checksums.js';
 import { pipelineMatches } from './ci-pipeline.js';
 import { findEncodedSegments } from './decode.js';
 import { shannonEntropy } from './entropy.js';
-import { genericValueReason, identifierReason, isDocPath, isLockfile, isTestPath, isVendoredPath, lineHasAllowMarker, lineNamesExampleDomain, placeholderReason } from './filters.js';
+import { exampleContext, genericValueReason, identifierReason, isDocPath, isLockfile, isTestPath, isVendoredPath, lineHasAllowMarker, placeholderReason } from './filters.js';
 import { appendAll } from '../core/arrays.js';
 
 /** Options of one detection call. */
@@ -261,8 +261,9 @@ function runRule(c: CompiledRule, data: Buffer, spans: number[], options: Detect
         continue;
       }
       const verdict = rule.publicAfter && precededBy(data, base + span[0], rule.publicAfter) ? 'low' : judged;
-      if (rule.generic && lineNamesExampleDomain(data, base + whole[0])) {
-        options.onReject?.(rule.id, 'documentation domain on the line');
+      const example = rule.generic ? exampleContext(data, base + whole[0], options.path) : null;
+      if (example) {
+        options.onReject?.(rule.id, example);
         continue;
       }
       out.push({

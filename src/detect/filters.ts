@@ -260,6 +260,32 @@ export function lineNamesExampleDomain(data: Buffer, offset: number): boolean {
   return EXAMPLE_DOMAINS.some((re) => re.test(text));
 }
 
+const HTML_PATH = /\.html?$/i;
+/** Bytes before a match looked at for the <pre> or <code> element that holds it. */
+const CODE_REACH = 4096;
+const CODE_TAG = /<(\/?)(?:pre|code)\b/g;
+
+/**
+ * Why a keyword rule's value at `offset` is a documentation example, or null: its line names a
+ * documentation domain, or, in an HTML page, it stands in a <pre> or <code> element. That is the rendered
+ * form of a Markdown code sample (cargo's registries.html: `token = "…"` under "for example:"), and a
+ * Markdown file's samples are not matched by keyword rules at all. Provider rules are not asked.
+ */
+export function exampleContext(data: Buffer, offset: number, path: string | undefined): string | null {
+  if (lineNamesExampleDomain(data, offset)) return 'documentation domain on the line';
+  if (path !== undefined && HTML_PATH.test(path) && inCodeElement(data, offset)) return 'code sample in an HTML page';
+  return null;
+}
+
+/** Whether the last <pre>/<code> tag within CODE_REACH bytes before `offset` opens an element. */
+function inCodeElement(data: Buffer, offset: number): boolean {
+  const before = data.toString('latin1', Math.max(0, offset - CODE_REACH), offset).toLowerCase();
+  let open = false;
+  CODE_TAG.lastIndex = 0;
+  for (let m = CODE_TAG.exec(before); m; m = CODE_TAG.exec(before)) open = m[1] === '';
+  return open;
+}
+
 /** Inline suppression: the marker on the same line as the match. `gitleaks:allow` is accepted for migrants. */
 const ALLOW_MARKERS = [Buffer.from('sprawl:allow'), Buffer.from('gitleaks:allow')];
 

@@ -15,7 +15,7 @@
 import type { Match } from '../core/types.js';
 import type { RuleSet } from '../rules/compile.js';
 import { detect, detectScoped, REACH, resolveOverlaps, type DetectOptions } from './engine.js';
-import { lineHasAllowMarker, lineNamesExampleDomain } from './filters.js';
+import { exampleContext, lineHasAllowMarker } from './filters.js';
 import { sharedStretches } from './stretches.js';
 import { copyBytes } from '../core/bytes.js';
 
@@ -222,8 +222,8 @@ function mapReaching(reaching: number[], stretches: number[]): number[] {
 
 /**
  * The old version's matches that lie in a shared stretch away from every change, at their new offsets.
- * Line-wide checks are asked again: a `sprawl:allow` added at the end of a long line is a change far
- * from the secret.
+ * Checks that read around the match are asked again: a `sprawl:allow` added at the end of a long line,
+ * or a <pre> opened 2 KiB above in an HTML page, is a change far from the secret.
  */
 function carry(old: Match[], stretches: number[], near: number[], data: Buffer, rs: RuleSet, options: DetectOptions): Match[] {
   const out: Match[] = [];
@@ -234,7 +234,7 @@ function carry(old: Match[], stretches: number[], near: number[], data: Buffer, 
     if (intersects(near, s, e)) return;
     const rule = rs.byId.get(m.ruleId);
     if (options.inlineAllow !== false && lineHasAllowMarker(data, s)) return;
-    if (rule?.generic && lineNamesExampleDomain(data, s)) return;
+    if (rule?.generic && exampleContext(data, s, options.path)) return;
     out.push({ ...m, start: m.start + d, end: m.end + d, matchStart: s, matchEnd: e });
   });
   return out;
