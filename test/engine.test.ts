@@ -19,6 +19,18 @@ describe('engine', () => {
     expect(Buffer.from(text).subarray(matches[0]!.start, matches[0]!.end).toString()).toBe(ghp);
   });
 
+  it('never reports a value cut at the end of the window it was matched in', () => {
+    // 400 characters: more than the 320 bytes api_key's window reaches past its keyword. The window's end
+    // used to stand for the value's end, and a 316-character prefix was reported as the key.
+    let seed = 7;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
+    const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const long = Array.from({ length: 400 }, () => abc[Math.floor(rand() * abc.length)]).join('');
+    expect(detectText(`api_key = "${long}"`).map((m) => m.secret)).toEqual([long]);
+    // Longer than a second window's reach too: no key of that length, and no prefix of it.
+    expect(detectText(`api_key = "${long}${long}"`)).toEqual([]);
+  });
+
   it('finds nothing in a chunk with no keyword', () => {
     expect(detectText('just some prose without anything interesting in it\n'.repeat(100))).toEqual([]);
   });

@@ -235,7 +235,9 @@ function runRule(c: CompiledRule, data: Buffer, spans: number[], options: Detect
   let lastEnd = -1;
   for (let i = 0; i < spans.length; i += 2) {
     const base = spans[i]!;
-    const window = data.subarray(base, spans[i + 1]!);
+    let end = spans[i + 1]!;
+    let window = data.subarray(base, end);
+    let extended = false;
     regex.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = regex.exec(window as unknown as string)) !== null) {
@@ -243,6 +245,18 @@ function runRule(c: CompiledRule, data: Buffer, spans: number[], options: Detect
       const whole = indices[0]!;
       if (whole[1] === whole[0]) {
         regex.lastIndex = whole[1] + 1;
+        continue;
+      }
+      if (base + whole[1] === end && end < data.length) {
+        // The match ran into its window's end, where \b and $ match though the value may go on: a value
+        // was cut in two when the keyword that would have widened the window lay outside the bytes a new
+        // version of a file is looked at in (revisions.ts). Looked at again with the window reaching one
+        // rule's length further; a value that still runs to the end is longer than the rule allows.
+        if (extended) break;
+        extended = true;
+        end = Math.min(data.length, end + rule.maxLength);
+        window = data.subarray(base, end);
+        regex.lastIndex = whole[0];
         continue;
       }
       const span = typeof rule.secretGroup === 'string' ? indices.groups?.[rule.secretGroup] : indices[rule.secretGroup];
