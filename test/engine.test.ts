@@ -192,6 +192,11 @@ describe('generic rules', () => {
     expect(detectText('smtp_password = "CorrectHorseBattery9"').map((m) => m.secret)).toEqual(['CorrectHorseBattery9']);
   });
 
+  it("drop a value that is the next key's label", () => {
+    expect(detectText('\t* README: s#password: cvs#password: [empty password]#')).toEqual([]);
+    expect(detectText('password: cvs#Xk29qLr7', { path: 'deploy/notes.txt' }).map((m) => m.secret)).toEqual(['cvs#Xk29qLr7']);
+  });
+
   it('drop ARNs, numbers and short hex identifiers', () => {
     for (const v of ['arn:aws:kms:us-east-1:123456789012:key/abcd', '4820591733', '48205d4ffd7feba3']) {
       expect(detectText(`"api_key": "${v}"`), v).toEqual([]);

@@ -147,6 +147,9 @@ export function genericValueReason(secret: string): string | null {
     return 'keyword value';
   }
   if (/^[a-z]+(?:[_-][a-z]+)*$/.test(secret)) return 'lowercase word';
+  // `s#password: cvs#password: [empty password]#` (a sed command in login's changelog): the value is the
+  // next key's label.
+  if (/(?:pass(?:word|wd)?|pwd|secret|token|key):$/i.test(secret)) return 'label of another key';
   // `test-secret-that-is-at-least-32-characters-long`: a sentence written as a value, typical of tests
   // and docs. Random secrets do not split into four or more lowercase words.
   const parts = secret.split(/[-_.]/);
