@@ -274,12 +274,12 @@ function runRule(c: CompiledRule, data: Buffer, spans: number[], options: Detect
         options.onReject?.(rule.id, judged.reject);
         continue;
       }
-      const verdict = rule.publicAfter && precededBy(data, base + span[0], rule.publicAfter) ? 'low' : judged;
       const example = rule.generic ? exampleContext(data, base + whole[0], options.path) : null;
       if (example) {
         options.onReject?.(rule.id, example);
         continue;
       }
+      const verdict = rule.publicAfter && precededBy(data, base + span[0], rule.publicAfter) ? 'low' : judged;
       out.push({
         ruleId: rule.id,
         secret,
@@ -315,9 +315,14 @@ export function judge(rule: Rule, secret: string): Match['confidence'] | { rejec
   return rule.confidence;
 }
 
-/** Passwords (the rule's keywords say so) are chosen by people, who make them of words. */
+/** Passwords (the rule's keywords say so) are chosen by people, who make them of words. Asked once a rule,
+ * not for every candidate it yields. */
+const PASSWORD_RULES = new WeakMap<Rule, boolean>();
+
 function typedByPeople(rule: Rule): boolean {
-  return rule.keywords.some((k) => /pass|pwd/.test(k));
+  let typed = PASSWORD_RULES.get(rule);
+  if (typed === undefined) PASSWORD_RULES.set(rule, (typed = rule.keywords.some((k) => /pass|pwd/.test(k))));
+  return typed;
 }
 
 const CONFIDENCE_RANK = { high: 3, medium: 2, low: 1 } as const;

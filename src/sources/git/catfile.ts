@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
-import { appendAll } from '../../core/arrays.js';
-import { copyBytes } from '../../core/bytes.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { appendAll } from '../../core/arrays.js';
+import { copyBytes } from '../../core/bytes.js';
 
 /**
  * One object out of `git cat-file --batch`: its content, or why there is none. A blob's data is lent: it

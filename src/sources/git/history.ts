@@ -106,8 +106,8 @@ function startListing(repo: string, given?: string[]): Listing {
   // 20,698-commit history rev-list printed 82,792 lines instead of 20,699 and took 1.76 s instead of 0.84.
   const blobsOnly = gitAtLeast(2, 32) ? ['--filter=object:type=blob'] : [];
   const revList = spawn('git', ['-C', repo, 'rev-list', '--objects', '--in-commit-order', '--missing=print', ...blobsOnly, ...refs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  // rev-list's output goes straight into batch-check, not through this process: every commit, tree and
-  // blob of the history is a line of it (tens of MB on a large repository), and this thread reads git.
+  // rev-list's output goes straight into batch-check, not through this process: every blob of the history
+  // (and, before git 2.32, every commit and tree) is a line of it, and this thread reads git.
   // rev-list prints missing objects as `?<oid>`; cat-file answers those `?<oid> missing`.
   const check = spawn('git', ['-C', repo, 'cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)'], { stdio: [revList.stdout, 'pipe', 'pipe'] });
   revList.stdout.destroy();
