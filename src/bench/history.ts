@@ -51,7 +51,7 @@ function generateRepo(commits: number): string {
  * one folder of 3,855 files: 10.7 s against 4.4 s), and a scan overlaps the two. `bytes` is the blobs'
  * content, from the listing's sizes.
  */
-function catFileAll(repo: string): { ms: number; catFileMs: number; bytes: number } {
+function catFileAll(repo: string): { ms: number; catFileMs: number; bytes: number; pipeMs: number } {
   const dir = mkdtempSync(join(tmpdir(), 'sprawl-bench-oids-'));
   const oids = join(dir, 'oids');
   try {
@@ -64,10 +64,46 @@ function catFileAll(repo: string): { ms: number; catFileMs: number; bytes: numbe
     const listed = performance.now();
     execFileSync('sh', ['-c', 'git -C "$1" cat-file --batch < "$2" > /dev/null', 'sh', repo, oids]);
     const end = performance.now();
-    return { ms: end - t, catFileMs: end - listed, bytes: Number(total.trim()) };
+    return { ms: end - t, catFileMs: end - listed, bytes: Number(total.trim()), pipeMs: pipeIntoNode(repo, oids) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The floor of any scanner in Node that reads git's output: the same cat-file run, its output read by a
+ * Node process through a pipe and thrown away. Timed inside that process, from spawning git to its last
+ * byte, so Node's own start-up is left out. On this kind of machine moving the bytes through a pipe costs
+ * about as much CPU as git's inflating them (three.js: git's system time 0.13 s into /dev/null, ~0.6 s
+ * into a pipe, and ~0.5 s more on the reading side), and on 2 cores that CPU comes out of the same budget.
+ */
+function pipeIntoNode(repo: string, oids: string): number {
+  const out = execFileSync(process.execPath, ['-e', `
+    const { spawn } = require('node:child_process');
+    const { openSync } = require('node:fs');
+    const t = performance.now();
+    const git = spawn('git', ['-C', process.argv[1], 'cat-file', '--batch', '--buffer'], { stdio: [openSync(process.argv[2], 'r'), 'pipe', 'inherit'] });
+    git.stdout.on('data', () => {});
+    git.on('close', () => console.log(performance.now() - t));
+  `, repo, oids], { encoding: 'utf8' });
+  return Number(out.trim());
+}
+
+/**
+ * sprawl's own reading with nothing matched: the listing, cat-file and the parsing of its output into
+ * chunks, in a process of its own, timed from the call. What a scan costs beyond this is detection.
+ */
+async function readingOnly(repo: string): Promise<number> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const child = await runScan(['--input-type=module', '-e', `
+    import { historyChunks } from ${JSON.stringify(resolve(here, '../sources/git/history.js'))};
+    import { collectContext } from ${JSON.stringify(resolve(here, '../sources/context.js'))};
+    const t = performance.now();
+    for await (const chunk of historyChunks(${JSON.stringify(repo)}, collectContext(), { maxFileSize: 16 * 1024 * 1024 })) void chunk;
+    console.log(performance.now() - t);
+  `]);
+  if (child.status !== 0) throw new Error(child.stderr);
+  return Number(child.stdout.trim());
 }
 
 function stagedWallTime(): { min: number; median: number; node: number; hook: number; hookMin: number } {
@@ -174,13 +210,17 @@ async function main(): Promise<void> {
   const repo = given ? resolve(given) : generateRepo(commits);
   const yardsticks: number[] = [];
   const readOnly: number[] = [];
+  const pipes: number[] = [];
+  const readings: number[] = [];
   const scans: Array<Awaited<ReturnType<typeof scanOnce>>> = [];
   let bytes = 0;
   for (let i = 0; i < runs; i++) {
     const raw = catFileAll(repo);
     yardsticks.push(raw.ms);
     readOnly.push(raw.catFileMs);
+    pipes.push(raw.pipeMs);
     bytes = raw.bytes;
+    readings.push(await readingOnly(repo));
     scans.push(await scanOnce(repo));
   }
   const rawMs = quantile(yardsticks, 0.5);
@@ -200,6 +240,12 @@ async function main(): Promise<void> {
       `ratio to cat-file ${(ms / rawMs).toFixed(2)}× (run by run ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
   );
   console.log(`ratio to the reading alone, without the listing: ${(ms / readMs).toFixed(2)}×`);
+  const pipeMs = quantile(pipes, 0.5);
+  const readingMs = quantile(readings, 0.5);
+  console.log(
+    `floors: cat-file's output read by Node through a pipe and discarded ${(pipeMs / 1000).toFixed(2)} s (${(pipeMs / readMs).toFixed(2)}× the reading alone); ` +
+      `sprawl's listing and reading with nothing matched ${(readingMs / 1000).toFixed(2)} s (${(readingMs / rawMs).toFixed(2)}× cat-file, ${(readingMs / readMs).toFixed(2)}× the reading alone)`,
+  );
   console.log(`findings ${report.findings.length}, secrets ${report.secrets.length}, commits walked ${report.scan.stats.commitsWalked}`);
   console.log(`peak RSS of the scan process: ${(rss / 1024).toFixed(0)} MiB`);
   if (threads.length > 0) console.log(`CPU by thread and child process (median run): ${formatThreads(threads)}`);
