@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,25 @@ describe('archives', () => {
       ['archive', 'bundle.zip!inner.tar.gz!app/.env', 1],
     ]);
     expect(report.scan.stats.skipped.binary).toBe(1);
+  });
+
+  it('skips class files and images in a jar by name, without inflating them', async () => {
+    const dir = tempTree({});
+    const jar = join(dir, 'lib', 'app.jar');
+    mkdirSync(join(dir, 'lib'));
+    // Bytes that do not compress past the bomb ratio.
+    const noise = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 73 + 11) % 251));
+    const classFile = Buffer.concat([Buffer.from([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 0x34]), noise(4000)]);
+    zip(jar, { 'com/example/App.class': classFile, 'icon.png': noise(600), 'app.properties': `github.token=${tok('jar')}\n` });
+    // Garbage where App.class's deflated bytes stand: a member that were inflated would fail the archive
+    // ("unreadable") and take app.properties' finding with it.
+    const bytes = readFileSync(jar);
+    const at = bytes.indexOf('com/example/App.class') + 'com/example/App.class'.length;
+    bytes.fill(0xff, at, at + 16);
+    writeFileSync(jar, bytes);
+    const report = await scan({ targets: [dir] });
+    expect(report.findings.map((f) => f.path)).toEqual(['lib/app.jar!app.properties']);
+    expect(report.scan.stats.skipped).toEqual({ binary: 2 });
   });
 
   it('scans a .gz file given directly', async () => {

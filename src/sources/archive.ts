@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { zlib } from '../core/builtins.js';
+import { isBinaryFormat } from '../core/paths.js';
 import type { Chunk, Provenance } from '../core/types.js';
 import type { SourceContext } from './context.js';
 import { isCiLog, logChunk } from './logs/chunk.js';
@@ -94,6 +95,13 @@ async function* zipMembers(opened: { zip: ZipFile; entries: ZipEntry[] }, budget
         ctx.skip('too-large', name, `${entry.uncompressedSize} bytes > limit ${limits.maxMemberBytes}`);
         continue;
       }
+      // A .class file (most of a jar) or an image would be inflated only for its first bytes to say binary:
+      // skipped by name, as the history skips them, it costs nothing. A Maven repository of 426 MiB of jars
+      // (218k class files) took 43 s.
+      if (isBinaryFormat(entry.fileName)) {
+        ctx.skip('binary', name);
+        continue;
+      }
       const stream = await new Promise<Readable>((res, rej) => zip.openReadStream(entry, (e, s) => (e ? rej(e) : res(s!))));
       const body = await collect(stream, Math.min(limits.maxMemberBytes, budget.bytes));
       budget.bytes -= body.length;
@@ -104,7 +112,7 @@ async function* zipMembers(opened: { zip: ZipFile; entries: ZipEntry[] }, budget
   }
 }
 
-async function* tarMembers(data: Buffer, budget: { bytes: number }, limits: ArchiveLimits): AsyncIterable<Member> {
+async function* tarMembers(data: Buffer, budget: { bytes: number }, limits: ArchiveLimits, ctx: SourceContext, where: string): AsyncIterable<Member> {
   const ex = tarStream().extract();
   ex.end(data);
   // The async iterator, not the 'entry' callback: with the callback, a directory entry that declares a
@@ -113,6 +121,11 @@ async function* tarMembers(data: Buffer, budget: { bytes: number }, limits: Arch
   for await (const entry of ex) {
     const { type, name } = entry.header;
     if (type !== 'file' && type !== 'contiguous-file') {
+      entry.resume();
+      continue;
+    }
+    if (isBinaryFormat(name)) {
+      ctx.skip('binary', `${where}!${name}`);
       entry.resume();
       continue;
     }
@@ -160,8 +173,8 @@ export async function* archiveChunks(
         yield* runLogChunks(members, path, provenance, ctx);
         return;
       }
-    } else if (kind === 'tar') members = tarMembers(data, budget, limits);
-    else if (kind === 'tgz') members = tarMembers(gunzip(data, budget, limits), budget, limits);
+    } else if (kind === 'tar') members = tarMembers(data, budget, limits, ctx, path);
+    else if (kind === 'tgz') members = tarMembers(gunzip(data, budget, limits), budget, limits, ctx, path);
     else members = [{ name: path.replace(/^.*\//, '').replace(/\.gz$/i, ''), data: gunzip(data, budget, limits) }];
     for await (const m of members) {
       const name = `${path}!${m.name}`;
