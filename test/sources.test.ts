@@ -60,10 +60,26 @@ describe('bad input never stops the scan', () => {
     expect(inGit.scan.stats.skipped.gitignored).toBe(1);
     const all = await scan({ targets: [dir], gitignore: false });
     expect(all.findings.map((f) => f.path)).toEqual(['app/.env', 'build/out.env']);
-    // A folder that git ignores entirely says so.
-    const ignoredOnly = await scan({ targets: [join(dir, 'build')] });
-    expect(ignoredOnly.findings).toEqual([]);
-    expect(ignoredOnly.scan.warnings.join('\n')).toMatch(/ignored by git/);
+  });
+
+  it('scans a folder the enclosing repository ignores when it is named, as a file git ignores is', async () => {
+    const dir = tempTree({
+      '.gitignore': 'build/\n/versions\n',
+      'build/out.env': `T=${ghp}\n`,
+      // Ignored through its parent, like ~/.pyenv/versions/<v> in pyenv's clone: git's count of ignored
+      // entries fails there, and the scan used to find nothing and say nothing.
+      'versions/2.7/lib/settings.py': `TOKEN = "${ghp}"\n`,
+      'versions/2.7/lib/.gitignore': '*.log\n',
+      'versions/2.7/lib/debug.log': `T=${ghp}\n`,
+    });
+    execFileSync('git', ['init', '-q', dir]);
+    const build = await scan({ targets: [join(dir, 'build')] });
+    expect(build.findings.map((f) => f.path)).toEqual(['out.env']);
+    const nested = await scan({ targets: [join(dir, 'versions', '2.7')] });
+    // The .gitignore files inside it still apply, and what they leave out is counted.
+    expect(nested.findings.map((f) => [f.path, f.repo])).toEqual([['lib/settings.py', null]]);
+    expect(nested.scan.stats.filesScanned).toBe(2);
+    expect(nested.scan.stats.skipped.gitignored).toBe(1);
   });
 
   it('honours nested .gitignore files outside git', async () => {
@@ -74,6 +90,7 @@ describe('bad input never stops the scan', () => {
     });
     const report = await scan({ targets: [dir] });
     expect(report.findings.map((f) => f.path)).toEqual(['svc/app.env']);
+    expect(report.scan.stats.skipped.gitignored).toBe(1);
   });
 
   it('scans a single file target', async () => {

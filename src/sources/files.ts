@@ -57,8 +57,13 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
   } catch (e) {
     throw new Error(`${target}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const repo = options.listing ? root : await gitTopLevel(stat.isDirectory() ? root : resolve(root, '..'));
-  const repoName = repo ? (options.repoName ?? basename(repo)) : null;
+  let repo = options.listing ? root : await gitTopLevel(stat.isDirectory() ? root : resolve(root, '..'));
+  // A folder the repository around it ignores wholesale (a virtualenv, build output, ~/.pyenv/versions) is
+  // not part of that work tree: git lists nothing in it, and counting what it ignores there fails (git
+  // 2.39: "directory entry not superset of prefix"). Asked for by name, it is scanned as a plain folder,
+  // with the .gitignore files inside it, as a file git ignores is scanned when named.
+  if (repo && !options.listing && stat.isDirectory() && options.gitignore !== false && (await ignoredByGit(root))) repo = null;
+  const repoName = repo ? (options.repoName ?? basename(repo)) : (options.repoName ?? null);
   if (!stat.isDirectory()) {
     const chunk = readChunk(root, basename(root), ctx, options, repoName);
     if (chunk) yield* expand(chunk, root, ctx, options, true);
@@ -75,7 +80,11 @@ export async function* fileChunks(target: string, ctx: SourceContext, options: F
       ctx.count('gitignored', listing.ignored);
       if (paths.length === 0) ctx.warn(`${target}: every file here is ignored by git (.gitignore); nothing scanned. Use --no-gitignore to scan them`);
     }
-  } else paths = await globFiles(root, honour);
+  } else {
+    const listing = await globFiles(root, honour);
+    paths = listing.paths;
+    if (listing.ignored > 0) ctx.count('gitignored', listing.ignored);
+  }
   const kept = paths.filter((p) => {
     if (options.skipPath?.(p)) return false;
     if (userIgnore.ignores(p)) {
@@ -188,6 +197,16 @@ function readInto(fd: number, data: Buffer, from: number, to: number): number {
   return from;
 }
 
+/** Whether the repository holding `dir` ignores it (exit 0 of `check-ignore`; 1 for not ignored). */
+async function ignoredByGit(dir: string): Promise<boolean> {
+  try {
+    await run('git', ['-C', dir, 'check-ignore', '-q', '.']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function gitTopLevel(dir: string): Promise<string | null> {
   try {
     const { stdout } = await run('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
@@ -226,8 +245,8 @@ async function gitIgnoredEntries(root: string): Promise<number> {
   }
 }
 
-/** Outside git: every file, with each folder's `.gitignore` applied below it. */
-async function globFiles(root: string, honourGitignore: boolean): Promise<string[]> {
+/** Outside git: every file, with each folder's `.gitignore` applied below it, and how many files those leave out. */
+async function globFiles(root: string, honourGitignore: boolean): Promise<GitListing> {
   const all = await fastGlob()('**/*', { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, ignore: ['**/.git/**'], suppressErrors: true, objectMode: true });
   const ignoreFiles = honourGitignore ? all.filter((e) => e.name === '.gitignore' && !e.dirent.isDirectory()).map((e) => e.path) : [];
   const rules: Array<{ dir: string; ig: Ignore }> = [];
@@ -239,11 +258,9 @@ async function globFiles(root: string, honourGitignore: boolean): Promise<string
       // An unreadable .gitignore ignores nothing; the file itself is reported when read.
     }
   }
-  return all
-    .filter((e) => !e.dirent.isDirectory())
-    .map((e) => e.path)
-    .filter((p) => !rules.some(({ dir, ig }) => p.startsWith(dir) && ig.ignores(p.slice(dir.length))))
-    .sort();
+  const files = all.filter((e) => !e.dirent.isDirectory()).map((e) => e.path);
+  const paths = files.filter((p) => !rules.some(({ dir, ig }) => p.startsWith(dir) && ig.ignores(p.slice(dir.length)))).sort();
+  return { paths, ignored: files.length - paths.length };
 }
 
 async function loadIgnore(root: string, extra: string[]): Promise<Ignore> {
