@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatText } from '../src/report/text.js';
 import { scan } from '../src/scan.js';
 import { tempTree } from './helpers/tmp.js';
 import { fakeChecksummedToken } from './helpers/tokens.js';
@@ -25,6 +26,21 @@ describe('bad input never stops the scan', () => {
     expect(report.scan.warnings.join('\n')).toMatch(/img\/logo\.png: skipped \(binary\)/);
     expect(report.scan.warnings.join('\n')).toMatch(/big\/dump\.sql: skipped \(too-large/);
     expect(report.scan.warnings.join('\n')).toMatch(/dangling: skipped \(broken-symlink/);
+  });
+
+  it('lists at most 20 skips of one reason, so that a folder of images does not hide a broken link', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 30; i++) files[`assets/img${i}.bin`] = Buffer.from([0x89, 0x50, 0, 0, i]);
+    const dir = tempTree(files);
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'zz-dangling'));
+    const report = await scan({ targets: [dir] });
+    expect(report.scan.stats.skipped).toMatchObject({ binary: 30, 'broken-symlink': 1 });
+    expect(report.scan.warnings.filter((w) => w.includes('(binary)'))).toHaveLength(20);
+    expect(report.scan.warnings).toContain('(further binary skips not listed; stats.skipped counts them all)');
+    expect(report.scan.warnings.some((w) => w.startsWith('zz-dangling: skipped (broken-symlink'))).toBe(true);
+    // The text report shows 20 warnings: the broken link first.
+    const text = formatText(report, { color: false });
+    expect(text.split('\n').find((l) => l.startsWith('warning:'))).toMatch(/^warning: zz-dangling: skipped \(broken-symlink/);
   });
 
   it('scans invalid UTF-8 as bytes, with a warning naming the file', async () => {

@@ -33,7 +33,11 @@ export function formatText(report: Report, options: TextOptions): string {
     }
   }
   if (skipped) lines.push(paint('dim', `skipped: ${skipped}`));
-  for (const w of report.scan.warnings.slice(0, 20)) lines.push(paint('yellow', `warning: ${w}`));
+  // Binary files are skipped by the thousand in a build folder: what else went wrong (an unreadable file, a
+  // corrupt object) is listed first.
+  const routine = (w: string): boolean => / skipped \(binary\)$|^\(further binary /.test(w);
+  const warnings = [...report.scan.warnings.filter((w) => !routine(w)), ...report.scan.warnings.filter(routine)];
+  for (const w of warnings.slice(0, 20)) lines.push(paint('yellow', `warning: ${w}`));
   if (report.scan.warnings.length > 20) lines.push(paint('dim', `(${report.scan.warnings.length - 20} more warnings in the JSON report)`));
   return lines.join('\n') + '\n';
 }

@@ -44,8 +44,12 @@ export interface CollectedContext extends SourceContext {
   bytes: number;
 }
 
-/** A context that keeps warnings (capped, with a final count of the rest) and counters. */
+/** Warnings kept for one skip reason: a folder of 5,000 images must not crowd out the one unreadable file. */
+const WARNINGS_PER_REASON = 20;
+
+/** A context that keeps warnings (capped overall and per skip reason; the counts stay whole) and counters. */
 export function collectContext(maxWarnings = 200): CollectedContext {
+  const warned: Record<string, number> = {};
   const ctx: CollectedContext = {
     warnings: [],
     skipped: {},
@@ -59,7 +63,10 @@ export function collectContext(maxWarnings = 200): CollectedContext {
     skip(reason, path, detail) {
       ctx.skipped[reason] = (ctx.skipped[reason] ?? 0) + 1;
       // Allowlisted paths are the user's choice: count them, do not warn.
-      if (reason !== 'ignored-by-allowlist') ctx.warn(`${path}: skipped (${reason}${detail ? `: ${detail}` : ''})`);
+      if (reason === 'ignored-by-allowlist') return;
+      const n = (warned[reason] = (warned[reason] ?? 0) + 1);
+      if (n <= WARNINGS_PER_REASON) ctx.warn(`${path}: skipped (${reason}${detail ? `: ${detail}` : ''})`);
+      else if (n === WARNINGS_PER_REASON + 1) ctx.warn(`(further ${reason} skips not listed; stats.skipped counts them all)`);
     },
     count(reason, n) {
       ctx.skipped[reason] = (ctx.skipped[reason] ?? 0) + n;
