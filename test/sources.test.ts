@@ -43,6 +43,15 @@ describe('bad input never stops the scan', () => {
     expect(text.split('\n').find((l) => l.startsWith('warning:'))).toMatch(/^warning: zz-dangling: skipped \(broken-symlink/);
   });
 
+  it('names a file whose name is not UTF-8 as unreadable, not as deleted', async () => {
+    const dir = tempTree({ 'ok.env': `T=${ghp}\n` });
+    writeFileSync(Buffer.from(`${dir}/caf\xe9.env`, 'latin1'), `T=${ghp}\n`);
+    const report = await scan({ targets: [dir] });
+    expect(report.findings.map((f) => f.path)).toEqual(['ok.env']);
+    expect(report.scan.stats.skipped).toEqual({ unreadable: 1 });
+    expect(report.scan.warnings).toContain('caf\ufffd.env: skipped (unreadable: the file name is not valid UTF-8; rename the file to scan it)');
+  });
+
   it('scans invalid UTF-8 as bytes, with a warning naming the file', async () => {
     const dir = tempTree({ 'latin1.cfg': Buffer.concat([Buffer.from('caf\xe9 = 1\n', 'latin1'), Buffer.from(`TOKEN=${ghp}\n`)]) });
     const report = await scan({ targets: [dir] });

@@ -160,8 +160,11 @@ function readChunk(abs: string, rel: string, ctx: SourceContext, options: FileSo
     return { data, provenance: { source: ciSystemOf(path) ? 'ci-config' : 'file', path, ...(repoName ? { repo: repoName } : {}) } };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    // A name that is not UTF-8 reaches us decoded, with U+FFFD for its bad bytes (the listings give strings),
+    // and no file has that name: say so, rather than count it as deleted.
+    if (code === 'ENOENT' && path.includes('\ufffd')) ctx.skip('unreadable', path, 'the file name is not valid UTF-8; rename the file to scan it');
     // A tracked file deleted from the work tree is listed by git; nothing was there to read.
-    if (code === 'ENOENT') ctx.count('deleted', 1);
+    else if (code === 'ENOENT') ctx.count('deleted', 1);
     else ctx.skip('unreadable', path, code ?? (e as Error).message);
     return null;
   }
