@@ -31,6 +31,7 @@ describe('bad input never stops the scan', () => {
   it('lists at most 20 skips of one reason, so that a folder of images does not hide a broken link', async () => {
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 30; i++) files[`assets/img${i}.bin`] = Buffer.from([0x89, 0x50, 0, 0, i]);
+    for (let i = 0; i < 25; i++) files[`legacy/page${i}.txt`] = Buffer.from('caf\xe9\n', 'latin1');
     const dir = tempTree(files);
     symlinkSync(join(dir, 'nowhere'), join(dir, 'zz-dangling'));
     const report = await scan({ targets: [dir] });
@@ -38,6 +39,8 @@ describe('bad input never stops the scan', () => {
     expect(report.scan.warnings.filter((w) => w.includes('(binary)'))).toHaveLength(20);
     expect(report.scan.warnings).toContain('(further binary skips not listed; stats.skipped counts them all)');
     expect(report.scan.warnings.some((w) => w.startsWith('zz-dangling: skipped (broken-symlink'))).toBe(true);
+    expect(report.scan.warnings.filter((w) => w.endsWith('not valid UTF-8; scanned as bytes'))).toHaveLength(20);
+    expect(report.scan.stats.filesScanned).toBe(25);
     // The text report shows 20 warnings: the broken link first.
     const text = formatText(report, { color: false });
     expect(text.split('\n').find((l) => l.startsWith('warning:'))).toMatch(/^warning: zz-dangling: skipped \(broken-symlink/);

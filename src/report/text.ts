@@ -33,9 +33,9 @@ export function formatText(report: Report, options: TextOptions): string {
     }
   }
   if (skipped) lines.push(paint('dim', `skipped: ${skipped}`));
-  // Binary files are skipped by the thousand in a build folder: what else went wrong (an unreadable file, a
-  // corrupt object) is listed first.
-  const routine = (w: string): boolean => / skipped \(binary\)$|^\(further binary /.test(w);
+  // Binary files are skipped by the thousand in a build folder, and Latin-1 files are scanned all the same:
+  // what else went wrong (an unreadable file, a corrupt object, a failed git call) is listed first.
+  const routine = (w: string): boolean => / skipped \(binary\)$|: not valid UTF-8; scanned as bytes$|^\(further (binary|not-utf8) /.test(w);
   const warnings = [...report.scan.warnings.filter((w) => !routine(w)), ...report.scan.warnings.filter(routine)];
   for (const w of warnings.slice(0, 20)) lines.push(paint('yellow', `warning: ${w}`));
   if (report.scan.warnings.length > 20) lines.push(paint('dim', `(${report.scan.warnings.length - 20} more warnings in the JSON report)`));

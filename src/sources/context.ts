@@ -3,7 +3,8 @@
  * Nothing is skipped without a count.
  */
 export interface SourceContext {
-  warn(message: string): void;
+  /** `kind` names a warning that may come by the thousand (a folder of Latin-1 files): at most 20 of a kind are listed. */
+  warn(message: string, kind?: string): void;
   skip(reason: SkipReason, path: string, detail?: string): void;
   /** Counts inputs skipped in bulk, without a warning per input (e.g. what .gitignore excludes). */
   count(reason: SkipReason, n: number): void;
@@ -44,7 +45,7 @@ export interface CollectedContext extends SourceContext {
   bytes: number;
 }
 
-/** Warnings kept for one skip reason: a folder of 5,000 images must not crowd out the one unreadable file. */
+/** Warnings kept for one skip reason or kind: a folder of 5,000 images must not crowd out the one unreadable file. */
 const WARNINGS_PER_REASON = 20;
 
 /** A context that keeps warnings (capped overall and per skip reason; the counts stay whole) and counters. */
@@ -56,7 +57,12 @@ export function collectContext(maxWarnings = 200): CollectedContext {
     files: 0,
     blobs: 0,
     bytes: 0,
-    warn(message) {
+    warn(message, kind) {
+      if (kind !== undefined) {
+        const n = (warned[kind] = (warned[kind] ?? 0) + 1);
+        if (n > WARNINGS_PER_REASON + 1) return;
+        if (n === WARNINGS_PER_REASON + 1) message = `(further ${kind} warnings not listed)`;
+      }
       if (ctx.warnings.length < maxWarnings) ctx.warnings.push(message);
       else if (ctx.warnings.length === maxWarnings) ctx.warnings.push('(further warnings omitted; see stats.skipped)');
     },
@@ -64,7 +70,7 @@ export function collectContext(maxWarnings = 200): CollectedContext {
       ctx.skipped[reason] = (ctx.skipped[reason] ?? 0) + 1;
       // Allowlisted paths are the user's choice: count them, do not warn.
       if (reason === 'ignored-by-allowlist') return;
-      const n = (warned[reason] = (warned[reason] ?? 0) + 1);
+      const n = (warned[`skip:${reason}`] = (warned[`skip:${reason}`] ?? 0) + 1);
       if (n <= WARNINGS_PER_REASON) ctx.warn(`${path}: skipped (${reason}${detail ? `: ${detail}` : ''})`);
       else if (n === WARNINGS_PER_REASON + 1) ctx.warn(`(further ${reason} skips not listed; stats.skipped counts them all)`);
     },

@@ -155,7 +155,7 @@ function readChunk(abs: string, rel: string, ctx: SourceContext, options: FileSo
       ctx.skip('binary', path);
       return null;
     }
-    if (!isUtf8(data)) ctx.warn(`${path}: not valid UTF-8; scanned as bytes`);
+    if (!isUtf8(data)) ctx.warn(`${path}: not valid UTF-8; scanned as bytes`, 'not-utf8');
     ctx.scanned(data.length);
     return { data, provenance: { source: ciSystemOf(path) ? 'ci-config' : 'file', path, ...(repoName ? { repo: repoName } : {}) } };
   } catch (e) {
