@@ -169,6 +169,11 @@ describe('generic rules', () => {
     const text = `DB_PASSWORD=${value}1!\nGITHUB_TOKEN=${ghp}\n`;
     expect(detectText(text, { path: 'docs/setup.md' }).map((m) => m.ruleId)).toEqual(['github.pat-classic']);
     expect(detectText(text, { path: 'deploy/.env' }).map((m) => m.ruleId).sort()).toEqual(['generic.password-assignment', 'github.pat-classic']);
+    // Man pages are documentation by their folder, in a tree or in a package's archive; a rotated log is not.
+    for (const path of ['share/man/man5/systemd.netdev.5', 'man/man1/gcloud.1.gz!gcloud.1', 'docs/man/man8/tool.8']) {
+      expect(detectText(text, { path }).map((m) => m.ruleId), path).toEqual(['github.pat-classic']);
+    }
+    expect(detectText(text, { path: 'var/app.log.5' }).map((m) => m.ruleId).sort()).toEqual(['generic.password-assignment', 'github.pat-classic']);
   });
 
   it('report at low confidence in vendored code, where provider rules keep theirs', () => {

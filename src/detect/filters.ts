@@ -199,8 +199,9 @@ const LOCKFILES =
 const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|spec|specs|fixtures?|testdata|__mocks__|examples?|samples?)\/|[._-](?:test|spec)\.[a-z]+$|_test\.(?:go|py)$|(?:^|[/._-])examples?(?:-\d+)?\.json$/i;
 
 /** Documentation: keyword rules are not run on it; its `password: ...` lines are examples for readers.
- * Provider rules still are: a real token pasted into a README is a leak. */
-const DOC_PATH = /\.(?:md|mdx|markdown|rst|adoc|asciidoc)$/i;
+ * Provider rules still are: a real token pasted into a README is a leak. Man pages by their folder
+ * (man/man5/systemd.netdev.5: `PrivateKey=` in a WireGuard example), not by a `.5` that a rotated log has too. */
+const DOC_PATH = /\.(?:md|mdx|markdown|rst|adoc|asciidoc)$|(?:^|\/)man\/man[1-9n][a-z]*\//i;
 
 export function isDocPath(path: string): boolean {
   return DOC_PATH.test(path);
