@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -197,6 +197,16 @@ describe('the sprawl command (dist/cli/sprawl.cjs)', () => {
     expect(third.stderr).toBe('');
     expect(strip(third.stdout)).toBe(strip(first.stdout));
     expect(readFileSync(file).equals(Buffer.alloc(4096, 7))).toBe(false);
+    // Caches of earlier builds are pruned when a new one is written: the newest four of a command stay.
+    const dir = join(cacheHome, 'sprawl');
+    for (let i = 0; i < 6; i++) {
+      writeFileSync(join(dir, `scan-v20.0.0-x64-1-${i}.v8cache`), 'old');
+      utimesSync(join(dir, `scan-v20.0.0-x64-1-${i}.v8cache`), 1_600_000_000 + i, 1_600_000_000 + i);
+    }
+    writeFileSync(join(dir, 'org-v20.0.0-x64-1-0.v8cache'), 'other command');
+    writeFileSync(file, Buffer.alloc(4096, 7));
+    run();
+    expect(readdirSync(dir).sort()).toEqual([files[0]!, 'org-v20.0.0-x64-1-0.v8cache', 'scan-v20.0.0-x64-1-3.v8cache', 'scan-v20.0.0-x64-1-4.v8cache', 'scan-v20.0.0-x64-1-5.v8cache'].sort());
     const off = mkdtempSync(join(tmpdir(), 'sprawl-nocache-'));
     expect(sprawl(['--version'], { env: { XDG_CACHE_HOME: off, SPRAWL_NO_COMPILE_CACHE: '1' } }).code).toBe(0);
     expect(existsSync(join(off, 'sprawl'))).toBe(false);

@@ -12,7 +12,7 @@
  * cache V8 refused, and any failure to read or write it only costs the time. SPRAWL_NO_COMPILE_CACHE=1
  * turns it off.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire, wrap } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -50,14 +50,29 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
+/** Caches kept per command: two installed versions used in turn keep theirs, and upgrades do not pile up
+ * (one developer's folder held 675 files, 153 MB, from rebuilds). */
+const KEEP_PER_COMMAND = 4;
+
 /** At exit, so that the cache holds every function this run compiled; atomically, as hooks run in parallel. */
 function writeCache(file: string, compiled: Script): void {
   try {
-    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    const dir = join(file, '..');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, compiled.createCachedData(), { mode: 0o600 });
     renameSync(tmp, file);
+    prune(dir, file.slice(dir.length + 1).replace(/-v\d.*$/, '-'));
   } catch {
     // A read-only home or a full disk: the next run compiles again.
   }
+}
+
+/** Deletes all but the newest KEEP_PER_COMMAND caches of one command (names starting with `prefix`). */
+function prune(dir: string, prefix: string): void {
+  const caches = readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.v8cache'))
+    .map((f) => ({ f, at: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const { f } of caches.slice(KEEP_PER_COMMAND)) unlinkSync(join(dir, f));
 }
