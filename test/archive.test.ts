@@ -52,6 +52,24 @@ describe('archives', () => {
     expect(report.scan.stats.skipped).toEqual({ binary: 2 });
   });
 
+  it('opens zip formats by their other names (.war) and archives whose name does not say, by their first bytes', async () => {
+    const dir = tempTree({ 'pkg/package/.env': `NPM_TOKEN=${tok('npm-cache')}\n` });
+    mkdirSync(join(dir, 'deploy'));
+    zip(join(dir, 'deploy', 'shop.war'), { 'WEB-INF/classes/application.properties': `github.token=${tok('war')}\n` });
+    // npm's content-addressed cache: a gzipped tarball named by its hash; a CI artifact saved without its extension.
+    execFileSync('tar', ['-czf', join(dir, 'deploy', '5f1e0c9a'), '-C', join(dir, 'pkg'), 'package']);
+    zip(join(dir, 'deploy', 'artifact'), { 'config/ci.env': `T=${tok('artifact')}\n` });
+    const { rmSync } = await import('node:fs');
+    rmSync(join(dir, 'pkg'), { recursive: true });
+    const report = await scan({ targets: [dir] });
+    expect(report.findings.map((f) => [f.source, f.path]).sort()).toEqual([
+      ['archive', 'deploy/5f1e0c9a!package/.env'],
+      ['archive', 'deploy/artifact!config/ci.env'],
+      ['archive', 'deploy/shop.war!WEB-INF/classes/application.properties'],
+    ]);
+    expect(report.scan.stats.skipped).toEqual({});
+  });
+
   it('scans a .gz file given directly', async () => {
     const dir = tempTree({});
     writeFileSync(join(dir, 'build.log.gz'), gzipSync(`step 3\nexport TOKEN=${tok('gz')}\n`));

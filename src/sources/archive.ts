@@ -23,13 +23,32 @@ export const DEFAULT_ARCHIVE_LIMITS: Omit<ArchiveLimits, 'maxMemberBytes'> = { m
 
 export type ArchiveKind = 'zip' | 'tar' | 'tgz' | 'gz';
 
+/** Formats that are zip files under another name: Java web and enterprise archives, Android libraries,
+ * NuGet packages, Python eggs, VS Code and Firefox extensions. */
+const ZIP_EXTENSIONS = /\.(?:zip|jar|war|ear|aar|whl|egg|nupkg|vsix|xpi)$/;
+
 export function archiveKind(path: string): ArchiveKind | null {
   const p = path.toLowerCase();
-  if (p.endsWith('.zip') || p.endsWith('.jar') || p.endsWith('.whl')) return 'zip';
+  if (ZIP_EXTENSIONS.test(p)) return 'zip';
   if (p.endsWith('.tar.gz') || p.endsWith('.tgz')) return 'tgz';
   if (p.endsWith('.tar')) return 'tar';
   if (p.endsWith('.gz')) return 'gz';
   return null;
+}
+
+/**
+ * An archive known by its first bytes, for files whose name does not say (a CI artifact saved without its
+ * extension, npm's content-addressed cache): a zip's local header, gzip's magic, a POSIX tar's `ustar` at 257.
+ */
+export function archiveMagic(head: Uint8Array): ArchiveKind | null {
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'zip';
+  if (head.length >= 3 && head[0] === 0x1f && head[1] === 0x8b && head[2] === 0x08) return 'gz';
+  if (isTar(head)) return 'tar';
+  return null;
+}
+
+function isTar(data: Uint8Array): boolean {
+  return data.length >= 262 && Buffer.from(data.buffer, data.byteOffset + 257, 5).toString('latin1') === 'ustar';
 }
 
 interface Member {
@@ -162,7 +181,7 @@ export async function* archiveChunks(
   depth = 1,
   budget = { bytes: limits.maxTotalBytes },
 ): AsyncIterable<Chunk> {
-  const kind = archiveKind(path);
+  const kind = archiveKind(path) ?? archiveMagic(data);
   if (!kind) return;
   let members: AsyncIterable<Member> | Member[];
   try {
@@ -175,10 +194,14 @@ export async function* archiveChunks(
       }
     } else if (kind === 'tar') members = tarMembers(data, budget, limits, ctx, path);
     else if (kind === 'tgz') members = tarMembers(gunzip(data, budget, limits), budget, limits, ctx, path);
-    else members = [{ name: path.replace(/^.*\//, '').replace(/\.gz$/i, ''), data: gunzip(data, budget, limits) }];
+    else {
+      const inner = gunzip(data, budget, limits);
+      // A gzip that holds a tar is a tarball whatever its name says (npm's cache names none).
+      members = isTar(inner) ? tarMembers(inner, budget, limits, ctx, path) : [{ name: path.replace(/^.*\//, '').replace(/\.gz$/i, ''), data: inner }];
+    }
     for await (const m of members) {
       const name = `${path}!${m.name}`;
-      if (archiveKind(m.name)) {
+      if (archiveKind(m.name) ?? archiveMagic(m.data)) {
         if (depth >= limits.maxDepth) ctx.skip('archive-depth', name, `nested deeper than ${limits.maxDepth}`);
         else yield* archiveChunks(m.data, name, provenance, ctx, limits, depth + 1, budget);
         continue;

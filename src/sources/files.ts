@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Ignore } from 'ignore';
 import type { Chunk } from '../core/types.js';
 import { ciSystemOf } from '../core/paths.js';
-import { archiveChunks, archiveKind, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive.js';
+import { archiveChunks, archiveKind, archiveMagic, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive.js';
 import type { SourceContext } from './context.js';
 import { isCiLog } from './logs/chunk.js';
 import { logFileChunk } from './logs/files.js';
@@ -147,9 +147,11 @@ function readChunk(abs: string, rel: string, ctx: SourceContext, options: FileSo
       ctx.skip('too-large', path, `${st.size} bytes > limit ${max}`);
       return null;
     }
-    // Archives are binary: they are opened by expand(), not skipped.
-    const archive = options.archives !== false && archiveKind(path) !== null;
-    const data = readAll(abs, st.size, archive ? null : (probe) => probe.includes(0));
+    // Archives are binary: they are opened by expand(), not skipped. One whose name does not say is known by
+    // its first bytes.
+    const archives = options.archives !== false;
+    let archive = archives && archiveKind(path) !== null;
+    const data = readAll(abs, st.size, archive ? null : (probe) => !(archive = archives && archiveMagic(probe) !== null) && probe.includes(0));
     if (archive) return { data: data!, provenance: { source: 'archive', path, ...(repoName ? { repo: repoName } : {}) } };
     if (data === null) {
       ctx.skip('binary', path);
