@@ -223,6 +223,31 @@ describe('generic rules', () => {
     expect(detectText(`https://api.example.com/?key=${ghp}`).map((m) => m.ruleId)).toEqual(['github.pat-classic']);
   });
 
+  it('drop code read as a value: property reads, self.X, class names with numbers, email addresses as passwords', () => {
+    expect(detectText('r.password=t.url.password:t.url.password=t.password}', { path: 'dist/yarn.js' })).toEqual([]);
+    expect(detectText('conn = connect(database=self.DB_NAME, user=self.DB_USER, password=self.DB_PASS)', { path: 'app/db.py' })).toEqual([]);
+    expect(detectText('    private_key: Ed25519PrivateKey | Ed448PrivateKey', { path: 'jwt/algorithms.py' })).toEqual([]);
+    expect(detectText('ftp.login(username="anonymous", password="twisted@twistedmatrix.com")', { path: 'proto/ftp.py' })).toEqual([]);
+    expect(detectText("oauth_token=hh5s93j4hdidpola&oauth_token_secret=hdhd0244k9j7ao03&", { path: 'oauth1/server.py' })).toEqual([]);
+    // What these tests must not drop: a password with a dot, an api key of letters and digits.
+    expect(detectText('password = "Summer.Time!2024"', { path: 'app/settings.py' })).toHaveLength(1);
+    expect(detectText(`api_key = "${value}"`, { path: 'app/settings.py' })).toHaveLength(1);
+  });
+
+  it("drop Codecov's graphing token in badge URLs, not its upload token", () => {
+    const badge = `<img src="https://codecov.io/gh/acme/lib/branch/main/graph/badge.svg?token=3FJML79ZUK">`;
+    expect(detectText(badge, { path: 'src/app/about.html' })).toEqual([]);
+    expect(detectText(`.. image:: https://codecov.io/gh/acme/lib/graph/badge.svg?token=4ZFc9dwKqY`, { path: 'setup.cfg' })).toEqual([]);
+    expect(detectText(`curl https://codecov.io/upload/v4?token=${value}&commit=abc`).map((m) => m.secret)).toEqual([value]);
+  });
+
+  it('drop values that name what should stand there (pypi-token), and read package READMEs as documentation', () => {
+    expect(detectText('[pypi]\nusername = __token__\npassword = pypi-token\n', { path: '.pypirc' })).toEqual([]);
+    expect(detectText(`DB_PASSWORD=${value}1!\n`, { path: 'rsa-4.9.1.dist-info/METADATA' })).toEqual([]);
+    expect(detectText(`DB_PASSWORD=${value}1!\n`, { path: 'rsa-4.9.1/PKG-INFO' })).toEqual([]);
+    expect(detectText(`DB_PASSWORD=${value}1!\n`, { path: 'rsa/METADATA.py' })).toHaveLength(1);
+  });
+
   it('drop values in the code samples of an HTML page (rendered docs), not in its scripts', () => {
     const sample = `<p>It has a separate table for each registry, for example:</p>\n<pre><code class="language-toml">[registries.my-registry]\ntoken = "${value}"\n</code></pre>\n`;
     expect(detectText(sample, { path: 'html/cargo/reference/registries.html' })).toEqual([]);

@@ -35,7 +35,10 @@ const DOCUMENTED_EXAMPLES = new Set([
   'ad180jjd733klru7',
   'kd94hf93k423kf44',
   'hh5s93j4hdidpola',
+  'hdhd0244k9j7ao03',
+  'nnch734d00sl2jdk',
   'pfkkdhi9sl3r4s00',
+  'dpf43f3p2l4k3l03',
   'geheim$parole', // Python's urllib docs
   // requests-oauthlib's and oauthlib's docstrings (vendored by many Python projects).
   'kjerht2309uf',
@@ -70,7 +73,7 @@ const TEMPLATE = /\$\{[^}]*\}|\{\{[^}]*\}\}|^<[^>]*>$|<[A-Za-z_][\w\s.-]*>|%\([\
 
 /** A variable or environment read standing where a literal would be. */
 const REFERENCE =
-  /^\$[A-Za-z_]\w*$|^\$\([\w.-]+\)$|^\$\{\{.*\}\}$|^\$\{.*\}$|^%[A-Za-z_]\w*%$|process\.env\b|os\.environ|os\.getenv|getenv\(|System\.getenv|ENV\[|Environment\.GetEnvironmentVariable|^secrets\.[\w.]+$|^vars\.[\w.]+$|^env\.[\w.]+$|^env:\w+$|^var\.[\w.]+$|^local\.[\w.]+$|^data\.[\w.]+$|\bsecretKeyRef\b|^\{\{.*\}\}$|^!(?:Ref|Sub|GetAtt)\b|^arn:aws:secretsmanager:|^vault:|^op:\/\/|^ref\+/;
+  /^\$[A-Za-z_]\w*$|^\$\([\w.-]+\)$|^\$\{\{.*\}\}$|^\$\{.*\}$|^%[A-Za-z_]\w*%$|process\.env\b|os\.environ|os\.getenv|getenv\(|System\.getenv|ENV\[|Environment\.GetEnvironmentVariable|^secrets\.[\w.]+$|^vars\.[\w.]+$|^env\.[\w.]+$|^env:\w+$|^var\.[\w.]+$|^local\.[\w.]+$|^data\.[\w.]+$|\bsecretKeyRef\b|^\{\{.*\}\}$|^!(?:Ref|Sub|GetAtt)\b|^arn:aws:secretsmanager:|^vault:|^op:\/\/|^ref\+|^(?:self|this|cls)\.[A-Za-z_][\w.]*$/;
 
 export function placeholderReason(secret: string): string | null {
   if (DOCUMENTED_EXAMPLES.has(secret)) return 'documented example key';
@@ -85,8 +88,12 @@ export function placeholderReason(secret: string): string | null {
     if (hasSequence(secret, 6)) return 'ascending or descending sequence';
   }
   if (new Set(secret).size <= 2 && secret.length >= 4) return 'too few distinct characters';
+  if (NAMES_ITS_KIND.test(secret)) return 'a name for the value, not a value';
   return null;
 }
+
+/** `pypi-token`, `db_password`, `my-secret-key`: lowercase words naming what should stand there. */
+const NAMES_ITS_KIND = /^(?:[a-z]+[-_])+(?:token|password|passwd|secret|key|apikey)(?:[-_][a-z]+)*$|^(?:token|password|passwd|secret|apikey)(?:[-_][a-z]+)+$/;
 
 /**
  * HMAC keys that JWT documentation signs its examples with: jwt.io's defaults and the `"secret"` of
@@ -141,6 +148,10 @@ export function genericValueReason(secret: string): string | null {
   // Dotted tokens (JWTs, `AQ.…`) have long random parts.
   if (/^[A-Za-z_$][\w$]{0,31}(?:\.[A-Za-z_$][\w$]{0,31})+(?:\(\))?$/.test(withoutFullStop(secret))) return 'code expression';
   if (/^[\w$]+\(.*\)$/.test(secret)) return 'function call';
+  // `password=t.url.password:t.url.password=t.password` in a minified bundle: a property read, then an operator.
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[:=?()[\],;|&]/.test(secret)) return 'code expression';
+  // Anonymous FTP's password is an email address by convention (twisted's `password="twisted@twistedmatrix.com"`).
+  if (/^[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/.test(secret)) return 'email address';
   if (/^(?:\.{0,2}\/|~\/)[\w./-]*$/.test(secret) || /^[A-Za-z]:\\/.test(secret)) return 'file path';
   if (/^https?:\/\/[^@\s]*$/.test(secret)) return 'URL without credentials';
   if (/^(?:true|false|null|none|nil|undefined|required|optional|string|password|secret|token)$/i.test(secret)) {
@@ -200,8 +211,9 @@ const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|spec|specs|fixtures?|testdata|__m
 
 /** Documentation: keyword rules are not run on it; its `password: ...` lines are examples for readers.
  * Provider rules still are: a real token pasted into a README is a leak. Man pages by their folder
- * (man/man5/systemd.netdev.5: `PrivateKey=` in a WireGuard example), not by a `.5` that a rotated log has too. */
-const DOC_PATH = /\.(?:md|mdx|markdown|rst|adoc|asciidoc)$|(?:^|\/)man\/man[1-9n][a-z]*\//i;
+ * (man/man5/systemd.netdev.5: `PrivateKey=` in a WireGuard example), not by a `.5` that a rotated log has
+ * too; a Python package's README as its wheel or sdist carries it (METADATA, PKG-INFO). */
+const DOC_PATH = /\.(?:md|mdx|markdown|rst|adoc|asciidoc)$|(?:^|\/)man\/man[1-9n][a-z]*\/|\.dist-info\/METADATA$|(?:^|\/)PKG-INFO$/i;
 
 export function isDocPath(path: string): boolean {
   return DOC_PATH.test(path);
@@ -230,7 +242,9 @@ export function identifierReason(value: string): string | null {
   if (secret.length > 80 || !/^[A-Za-z][A-Za-z0-9]*$/.test(secret)) return null;
   const words = (secret.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+/g) ?? []).filter((w) => w.length >= 3 && /^[A-Z]?[a-z]+$/.test(w) && /[aeiouy]/.test(w.slice(1)));
   const covered = words.reduce((n, w) => n + w.length, 0);
-  return words.length >= 2 && covered >= 0.75 * secret.length ? 'identifier name' : null;
+  // Letters only: a class named for an algorithm carries its number (`Ed25519PrivateKey`, `X448PublicKey`).
+  const letters = secret.replace(/[0-9]/g, '').length;
+  return words.length >= 2 && covered >= 0.75 * letters ? 'identifier name' : null;
 }
 
 export function isLockfile(path: string): boolean {
@@ -277,8 +291,26 @@ const CODE_TAG = /<(\/?)(?:pre|code)\b/g;
  */
 export function exampleContext(data: Buffer, offset: number, path: string | undefined): string | null {
   if (lineNamesExampleDomain(data, offset)) return 'documentation domain on the line';
+  if (inCodecovGraphUrl(data, offset)) return 'Codecov graphing token in a badge URL';
   if (path !== undefined && HTML_PATH.test(path) && inCodeElement(data, offset)) return 'code sample in an HTML page';
   return null;
+}
+
+/**
+ * Codecov's badge and graph URLs carry the repository's graphing token (`…/graph/badge.svg?token=3FJML79ZUK`),
+ * which Codecov hands out for READMEs: it shows coverage graphs and nothing else
+ * (https://docs.codecov.com/docs/status-badges, Settings > Badges & Graphs). Thousands of READMEs hold one.
+ */
+const CODECOV_GRAPH = /codecov\.io\/[^\s"'<>()]*\/(?:graph|badge)[^\s"'<>()]*\?(?:[^\s"'<>()]*&)?token=$/i;
+
+function inCodecovGraphUrl(data: Buffer, offset: number): boolean {
+  const line = lineAt(data, offset);
+  if (line.length > 2000 || !line.includes('codecov.io/')) return false;
+  // The match holds `token=` and its value: what stands up to it must be a Codecov graph URL's query.
+  const column = offset - line.byteOffset + data.byteOffset;
+  const text = line.toString('latin1');
+  const at = text.indexOf('token=', column);
+  return at >= 0 && CODECOV_GRAPH.test(text.slice(0, at + 'token='.length));
 }
 
 /** Whether the last <pre>/<code> tag within CODE_REACH bytes before `offset` opens an element. */
