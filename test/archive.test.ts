@@ -70,6 +70,18 @@ describe('archives', () => {
     expect(report.scan.stats.skipped).toEqual({});
   });
 
+  it('reads an archive larger than the file limit, holding each member to it', async () => {
+    const dir = tempTree({});
+    // Printable bytes from a linear congruential generator: they do not compress below the file limit.
+    let x = 12345;
+    const noise = Buffer.from(Array.from({ length: 3000 }, () => 32 + ((x = (x * 1103515245 + 12345) % 2 ** 31) % 95)));
+    zip(join(dir, 'dist.whl'), { 'pkg/data.txt': noise, 'pkg/.env': `T=${tok('big-wheel')}\n` });
+    const report = await scan({ targets: [dir], maxFileSize: 1024 });
+    expect(report.findings.map((f) => f.path)).toEqual(['dist.whl!pkg/.env']);
+    expect(report.scan.stats.skipped).toEqual({ 'too-large': 1 });
+    expect(report.scan.warnings.join('\n')).toMatch(/dist\.whl!pkg\/data\.txt: skipped \(too-large/);
+  });
+
   it('scans a .gz file given directly', async () => {
     const dir = tempTree({});
     writeFileSync(join(dir, 'build.log.gz'), gzipSync(`step 3\nexport TOKEN=${tok('gz')}\n`));
