@@ -21,6 +21,25 @@ describe('git history', () => {
     expect(report.scan.stats.commitsWalked).toBe(2);
   });
 
+  it('opens archives in history: one deleted from the tree is found at its introducing commit, one still there in both places', async () => {
+    const r = makeRepo();
+    const zipOf = (name: string, text: string): Buffer => {
+      const code = `import sys,zipfile,io\nb=io.BytesIO()\nz=zipfile.ZipFile(b,'w',zipfile.ZIP_DEFLATED)\nz.writestr(sys.argv[1], sys.stdin.read())\nz.close()\nsys.stdout.buffer.write(b.getvalue())`;
+      return execFileSync('python3', ['-c', code, name], { input: text });
+    };
+    const added = r.commit('add builds', { 'dist/old.zip': zipOf('conf/.env', `T=${tok('zip-old')}\n`), 'lib/app.jar': zipOf('app.properties', `github.token=${tok('jar')}\n`) }, '2024-01-02T10:00:00Z', 'Bob Builder');
+    r.commit('drop the old build', { 'dist/old.zip': null }, '2024-02-01T10:00:00Z');
+    const report = await scan({ targets: [r.dir] });
+    const places = report.findings.map((f) => [f.source, f.path, f.commit ?? null]).sort((a, b) => String(a).localeCompare(String(b)));
+    expect(places).toEqual([
+      ['archive', 'dist/old.zip!conf/.env', added],
+      ['archive', 'lib/app.jar!app.properties', null],
+      ['archive', 'lib/app.jar!app.properties', added],
+    ]);
+    expect(report.secrets).toHaveLength(2);
+    expect(report.findings.find((f) => f.path.startsWith('dist/'))).toMatchObject({ author: 'Bob Builder <bob.builder@example.test>' });
+  });
+
   it('counts the commits of a history without findings, where no provenance is read', async () => {
     const r = makeRepo();
     r.commit('one', { 'src/a.ts': 'export const a = 1;\n' }, '2024-01-01T00:00:00Z');

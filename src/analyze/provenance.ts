@@ -1,5 +1,6 @@
 import { ciSystemOf } from '../core/paths.js';
 import type { Finding } from '../core/types.js';
+import { appendAll } from '../core/arrays.js';
 import { findingId, type Occurrence } from './findings.js';
 
 /** Where a blob entered history: the fields of a commit that adds it at a path. */
@@ -33,12 +34,28 @@ function withProvenance(o: Occurrence, patch: Partial<Finding>): Occurrence {
  * re-adds on other branches) in `alsoIntroduced`, plus one `file` finding per working-tree path that holds
  * the blob: the same secret in history and in the working tree is one secret with several occurrences.
  */
-export function placeGitOccurrences(occurrences: Occurrence[], places: BlobPlaces): Occurrence[] {
+export function placeGitOccurrences(occurrences: Occurrence[], places: BlobPlaces, options: { history?: boolean } = {}): Occurrence[] {
   const out: Occurrence[] = [];
   for (const o of occurrences) {
-    const blob = o.finding.source === 'git' ? o.finding.blobId : undefined;
+    // Only history blobs carry a blob id: a blob's own finding, or a member of an archive blob
+    // (`lib/app.jar!config.properties`), placed wherever the archive stands.
+    const blob = o.finding.blobId;
     if (!blob) {
       out.push(o);
+      continue;
+    }
+    // A blob's own finding is `git` in history and a file where the tree holds it; a member's or a committed
+    // log's keeps its source, and a member its place inside the archive.
+    const own = o.finding.source === 'git';
+    const bang = own ? -1 : o.finding.path.indexOf('!');
+    const member = bang < 0 ? '' : o.finding.path.slice(bang);
+    const inTree = (places.worktree.get(blob) ?? []).map((path) => {
+      const ci = places.isCiConfig ? places.isCiConfig(path) : ciSystemOf(path) !== null;
+      const source = own ? (ci ? 'ci-config' : 'file') : o.finding.source;
+      return withProvenance(o, { source, path: path + member, commit: null, author: null, date: null });
+    });
+    if (options.history === false) {
+      appendAll(out, inTree);
       continue;
     }
     const intro = [...(places.introduced.get(blob) ?? [])].sort((a, b) => a.date.localeCompare(b.date) || a.path.localeCompare(b.path));
@@ -46,20 +63,17 @@ export function placeGitOccurrences(occurrences: Occurrence[], places: BlobPlace
     if (first) {
       out.push(
         withProvenance(o, {
-          path: first.path,
+          path: first.path + member,
           commit: first.commit,
           author: `${first.author} <${first.authorEmail}>`,
           date: first.date,
-          alsoIntroduced: intro.slice(1).map((i) => ({ commit: i.commit, date: i.date, author: `${i.author} <${i.authorEmail}>`, path: i.path })),
+          alsoIntroduced: intro.slice(1).map((i) => ({ commit: i.commit, date: i.date, author: `${i.author} <${i.authorEmail}>`, path: i.path + member })),
         }),
       );
     } else {
       out.push(o);
     }
-    for (const path of places.worktree.get(blob) ?? []) {
-      const ci = places.isCiConfig ? places.isCiConfig(path) : ciSystemOf(path) !== null;
-      out.push(withProvenance(o, { source: ci ? 'ci-config' : 'file', path, commit: null, author: null, date: null }));
-    }
+    appendAll(out, inTree);
   }
   return out;
 }

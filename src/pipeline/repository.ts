@@ -50,7 +50,7 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
   const scanned = new Set<string>();
   // The history's git processes start first: they are the scan's critical path.
   const listed = { bytes: 0 };
-  const history = historyChunks(repo.root, ctx, { refs, maxFileSize: run.maxFileSize, scanned, repoName: name, listed });
+  const history = historyChunks(repo.root, ctx, { refs, maxFileSize: run.maxFileSize, scanned, repoName: name, listed, archives: archiveLimits(options) });
   // Listed while the history streams: it needs only the index and a stat of each file (or a bare repository's HEAD tree).
   const trackedLater = repo.bare ? treeBlobs(repo.root) : unmodifiedTracked(repo.root);
   // The provenance log (one `git log --raw` pass, read once the findings are known) starts with the first
@@ -89,9 +89,8 @@ export async function scanRepository(run: ScanRun, target: string, repo: RepoRoo
     run.commitsWalked += read.commits;
   } else if (!treeOnly) run.commitsWalked += await countCommits(repo.root, logRefs);
   await readOwnership(run, repo, name, head);
-  const placed = placeGitOccurrences(inHistory, places);
   // Without history, a blob has no introducing commit: only its places in the tree are findings.
-  appendAll(run.occurrences, treeOnly ? placed.filter((o) => o.finding.source !== 'git') : placed);
+  appendAll(run.occurrences, placeGitOccurrences(inHistory, places, { history: !treeOnly }));
   appendAll(run.occurrences, inWorktree);
 }
 

@@ -6,6 +6,7 @@ import type { Chunk } from '../../core/types.js';
 import type { SourceContext } from '../context.js';
 import { isCiLog, committedLog } from '../logs/chunk.js';
 import { catFileBatch } from './catfile.js';
+import { archiveChunks, archiveKind, archiveMagic, type ArchiveLimits } from '../archive.js';
 import { gitAtLeast, isShallow } from './repo.js';
 
 /** Bytes of blobs handed on between two turns of the event loop (a small blob counts 4 KiB). */
@@ -24,6 +25,8 @@ export interface HistoryOptions {
   /** Incremented by the size of every blob listed to be read. The listing runs ahead of reading, so this
    * tells early how large the history is. */
   listed?: { bytes: number };
+  /** Limits for opening archive blobs (a committed .jar, a deleted `backup.zip`); absent: they are binary. */
+  archives?: Omit<ArchiveLimits, 'maxMemberBytes'>;
 }
 
 /** A blob to read, with the first path it was seen at. */
@@ -70,6 +73,15 @@ async function* readHistory(repo: string, ctx: SourceContext, options: HistoryOp
     }
     if (obj.kind === 'error') {
       ctx.skip('corrupt-object', `${obj.oid} (${path})`, obj.message);
+      continue;
+    }
+    if (options.archives && (archiveKind(path) ?? archiveMagic(obj.data))) {
+      // Its members are matched, at `path!member` with the archive's blob id, so that an archive deleted from
+      // the tree is found in history like any file; the work tree's copy is placed from here. Members are
+      // read before the next object is asked for: the lent bytes stay valid meanwhile.
+      options.scanned?.add(obj.oid);
+      const limits = { ...options.archives, maxMemberBytes: options.maxFileSize };
+      yield* archiveChunks(obj.data, path, { repo: repoName, blobId: obj.oid }, ctx, limits);
       continue;
     }
     if (obj.data.subarray(0, 8000).includes(0)) {
@@ -130,19 +142,19 @@ async function* listBlobs(listing: Listing, repo: string, ctx: SourceContext, op
     const lines = text.split('\n');
     pending = lines.pop()!;
     for (const line of lines) {
-      const b = parseCheckLine(line, ctx, options.maxFileSize, options.listed);
+      const b = parseCheckLine(line, ctx, options, options.listed);
       if (b) yield b;
     }
   }
   if (pending) {
-    const b = parseCheckLine(pending, ctx, options.maxFileSize, options.listed);
+    const b = parseCheckLine(pending, ctx, options, options.listed);
     if (b) yield b;
   }
   const { code, stderr } = await listing.revDone;
   if (code !== 0) ctx.warn(`${repo}: git rev-list failed (${stderr.trim().split('\n')[0] || `exit ${code}`}); history scan is incomplete`);
 }
 
-function parseCheckLine(line: string, ctx: SourceContext, maxSize: number, listed?: { bytes: number }): BlobRef | null {
+function parseCheckLine(line: string, ctx: SourceContext, options: HistoryOptions, listed?: { bytes: number }): BlobRef | null {
   const sp1 = line.indexOf(' ');
   if (sp1 < 0) return null;
   const oid = line.slice(0, sp1);
@@ -156,6 +168,8 @@ function parseCheckLine(line: string, ctx: SourceContext, maxSize: number, liste
   const sp3 = line.indexOf(' ', sp2 + 1);
   const size = Number(line.slice(sp2 + 1, sp3 < 0 ? undefined : sp3));
   const path = sp3 < 0 ? '' : line.slice(sp3 + 1);
+  // An archive is read up to a quarter of what it may expand to, as in the work tree (files.ts).
+  const maxSize = options.archives && archiveKind(path) ? Math.max(options.maxFileSize, options.archives.maxTotalBytes / 4) : options.maxFileSize;
   if (size > maxSize) {
     ctx.skip('too-large', `${path || oid} @ ${oid.slice(0, 12)}`, `${size} bytes > limit ${maxSize}`);
     return null;
