@@ -229,6 +229,9 @@ describe('generic rules', () => {
     expect(detectText('    private_key: Ed25519PrivateKey | Ed448PrivateKey', { path: 'jwt/algorithms.py' })).toEqual([]);
     expect(detectText('ftp.login(username="anonymous", password="twisted@twistedmatrix.com")', { path: 'proto/ftp.py' })).toEqual([]);
     expect(detectText("oauth_token=hh5s93j4hdidpola&oauth_token_secret=hdhd0244k9j7ao03&", { path: 'oauth1/server.py' })).toEqual([]);
+    // Public by design: gcloud's installed-app client secret, Jetty's sample keystore password.
+    expect(detectText("DEFAULT_CREDENTIALS_DEFAULT_CLIENT_SECRET = 'd-FL95Q19q7MQmFpd7hHD0Ty'", { path: 'auth/util.py' })).toEqual([]);
+    expect(detectText('jetty.sslContext.keyStorePassword=OBF:1vny1zlo1x8e1vnw1vn61x8g1zlu1vn4', { path: 'etc/ssl.ini' })).toEqual([]);
     // What these tests must not drop: a password with a dot, an api key of letters and digits.
     expect(detectText('password = "Summer.Time!2024"', { path: 'app/settings.py' })).toHaveLength(1);
     expect(detectText(`api_key = "${value}"`, { path: 'app/settings.py' })).toHaveLength(1);

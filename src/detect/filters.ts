@@ -75,8 +75,25 @@ const TEMPLATE = /\$\{[^}]*\}|\{\{[^}]*\}\}|^<[^>]*>$|<[A-Za-z_][\w\s.-]*>|%\([\
 const REFERENCE =
   /^\$[A-Za-z_]\w*$|^\$\([\w.-]+\)$|^\$\{\{.*\}\}$|^\$\{.*\}$|^%[A-Za-z_]\w*%$|process\.env\b|os\.environ|os\.getenv|getenv\(|System\.getenv|ENV\[|Environment\.GetEnvironmentVariable|^secrets\.[\w.]+$|^vars\.[\w.]+$|^env\.[\w.]+$|^env:\w+$|^var\.[\w.]+$|^local\.[\w.]+$|^data\.[\w.]+$|\bsecretKeyRef\b|^\{\{.*\}\}$|^!(?:Ref|Sub|GetAtt)\b|^arn:aws:secretsmanager:|^vault:|^op:\/\/|^ref\+|^(?:self|this|cls)\.[A-Za-z_][\w.]*$/;
 
+/**
+ * Values that are public by design. Google's installed-application OAuth clients ship their "secret" in
+ * every copy of the program and Google says it is not treated as one
+ * ("in this context, the client secret is obviously not treated as a secret",
+ * https://developers.google.com/identity/protocols/oauth2#installed): gcloud's ADC client, the bq CLI's.
+ * Jetty's default keystore passwords, `OBF:`-obfuscated "storepwd" and "keypwd" in its sample configuration,
+ * and the openid module's sample client secret.
+ */
+const PUBLIC_BY_DESIGN = new Set([
+  'd-FL95Q19q7MQmFpd7hHD0Ty',
+  'ZmssLNjJy2998hD4CTg2ejr2',
+  'OBF:1vny1zlo1x8e1vnw1vn61x8g1zlu1vn4',
+  'OBF:1u2u1wml1z7s1z7a1wnl1u2g',
+  'XT_Mafv_aUCGheuCaKY8P',
+]);
+
 export function placeholderReason(secret: string): string | null {
   if (DOCUMENTED_EXAMPLES.has(secret)) return 'documented example key';
+  if (PUBLIC_BY_DESIGN.has(secret)) return 'public by design (an installed application\'s OAuth client, a sample keystore password)';
   if (secret.startsWith('eyJ') && signedWithDocumentedKey(secret)) return 'JWT signed with a documented example key';
   if (TEMPLATE.test(secret)) return 'template expression';
   if (REFERENCE.test(secret)) return 'variable reference';
