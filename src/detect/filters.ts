@@ -86,6 +86,7 @@ const REFERENCE =
 const PUBLIC_BY_DESIGN = new Set([
   'd-FL95Q19q7MQmFpd7hHD0Ty',
   'ZmssLNjJy2998hD4CTg2ejr2',
+  'wbER7576mc_1YOII0dGk7jEE',
   'OBF:1vny1zlo1x8e1vnw1vn61x8g1zlu1vn4',
   'OBF:1u2u1wml1z7s1z7a1wnl1u2g',
   'XT_Mafv_aUCGheuCaKY8P',
