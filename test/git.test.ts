@@ -40,6 +40,14 @@ describe('git history', () => {
     expect(report.findings.find((f) => f.path.startsWith('dist/'))).toMatchObject({ author: 'Bob Builder <bob.builder@example.test>' });
   });
 
+  it('reads a UTF-16 script in history as text, at its introducing commit', async () => {
+    const r = makeRepo();
+    const added = r.commit('add script', { 'ops/deploy.ps1': Buffer.from(`\ufeff$token = "${tok('utf16')}"\r\n`, 'utf16le') }, '2024-01-02T10:00:00Z');
+    r.commit('remove script', { 'ops/deploy.ps1': null }, '2024-02-01T10:00:00Z');
+    const report = await scan({ targets: [r.dir] });
+    expect(report.findings.map((f) => [f.source, f.path, f.line, f.commit])).toEqual([['git', 'ops/deploy.ps1', 1, added]]);
+  });
+
   it('counts the commits of a history without findings, where no provenance is read', async () => {
     const r = makeRepo();
     r.commit('one', { 'src/a.ts': 'export const a = 1;\n' }, '2024-01-01T00:00:00Z');

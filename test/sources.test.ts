@@ -55,6 +55,20 @@ describe('bad input never stops the scan', () => {
     expect(report.scan.warnings).toContain('caf\ufffd.env: skipped (unreadable: the file name is not valid UTF-8; rename the file to scan it)');
   });
 
+  it('reads UTF-16 text (Windows scripts and .reg exports) as text, not as binary', async () => {
+    const dir = tempTree({
+      'deploy/setup.ps1': Buffer.from(`\ufeff# provisioning\r\n$env:GITHUB_TOKEN = "${ghp}"\r\n`, 'utf16le'),
+      'exports/settings.reg': Buffer.from(`Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Acme]\r\n"Token"="${ghp}"\r\n`, 'utf16le'),
+      'img/logo.bin': Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), Buffer.alloc(64, 0), Buffer.from(`T=${ghp}`)]),
+    });
+    const report = await scan({ targets: [dir] });
+    expect(report.findings.map((f) => [f.path, f.line, f.column]).sort()).toEqual([
+      ['deploy/setup.ps1', 2, 22],
+      ['exports/settings.reg', 4, 10],
+    ]);
+    expect(report.scan.stats.skipped).toEqual({ binary: 1 });
+  });
+
   it('scans invalid UTF-8 as bytes, with a warning naming the file', async () => {
     const dir = tempTree({ 'latin1.cfg': Buffer.concat([Buffer.from('caf\xe9 = 1\n', 'latin1'), Buffer.from(`TOKEN=${ghp}\n`)]) });
     const report = await scan({ targets: [dir] });

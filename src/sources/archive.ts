@@ -3,6 +3,7 @@ import { zlib } from '../core/builtins.js';
 import { isBinaryFormat } from '../core/paths.js';
 import type { Chunk, Provenance } from '../core/types.js';
 import type { SourceContext } from './context.js';
+import { asText } from './encoding.js';
 import { isCiLog, logChunk } from './logs/chunk.js';
 import { isRunLogZip, runLogChunks } from './logs/run-log.js';
 import { tarStream, yauzl } from './packages.js';
@@ -207,13 +208,14 @@ export async function* archiveChunks(
         else yield* archiveChunks(m.data, name, provenance, ctx, limits, depth + 1, budget);
         continue;
       }
-      if (m.data.subarray(0, 8000).includes(0)) {
+      const text = asText(m.data);
+      if (!text) {
         ctx.skip('binary', name);
         continue;
       }
       ctx.scanned(m.data.length);
-      if (isCiLog(m.name, m.data, false)) yield logChunk(m.data, { ...provenance, path: name }, ctx);
-      else yield { data: m.data, provenance: { ...provenance, source: 'archive', path: name } };
+      if (isCiLog(m.name, text, false)) yield logChunk(text, { ...provenance, path: name }, ctx);
+      else yield { data: text, provenance: { ...provenance, source: 'archive', path: name } };
     }
   } catch (e) {
     const bomb = e instanceof LimitError;

@@ -7,6 +7,7 @@ import type { Ignore } from 'ignore';
 import type { Chunk } from '../core/types.js';
 import { ciSystemOf } from '../core/paths.js';
 import { archiveChunks, archiveKind, archiveMagic, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive.js';
+import { asText, BINARY_PROBE, isUtf16 } from './encoding.js';
 import type { SourceContext } from './context.js';
 import { isCiLog } from './logs/chunk.js';
 import { logFileChunk } from './logs/files.js';
@@ -41,8 +42,6 @@ export interface GitListing {
 
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
 
-/** Bytes inspected for a NUL to call a file binary; git uses the same heuristic over 8000 bytes. */
-const BINARY_PROBE = 8000;
 
 /**
  * Every file under `target` (or `target` itself), honouring `.gitignore` and `.sprawlignore`.
@@ -155,9 +154,12 @@ function readChunk(abs: string, rel: string, ctx: SourceContext, options: FileSo
       ctx.skip('too-large', path, `${st.size} bytes > limit ${max}`);
       return null;
     }
-    const data = readAll(abs, st.size, archive ? null : (probe) => !(archive = archives && archiveMagic(probe) !== null) && probe.includes(0));
-    if (archive) return { data: data!, provenance: { source: 'archive', path, ...(repoName ? { repo: repoName } : {}) } };
-    if (data === null) {
+    // Binary, unless it holds no NUL, is an archive, or is UTF-16 text (read whole, then turned into UTF-8).
+    const probe = (head: Buffer): boolean => !(archive = archives && archiveMagic(head) !== null) && head.includes(0) && !isUtf16(head);
+    const read = readAll(abs, st.size, archive ? null : probe);
+    if (archive) return { data: read!, provenance: { source: 'archive', path, ...(repoName ? { repo: repoName } : {}) } };
+    const data = read && asText(read);
+    if (!data) {
       ctx.skip('binary', path);
       return null;
     }

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { Chunk } from '../../core/types.js';
 import type { SourceContext } from '../context.js';
 import { catFileBatch } from './catfile.js';
+import { asText } from '../encoding.js';
 import { git, gitLines, gitMaybe, isZeroOid, LOG_FORMAT, parseLogHeader, type CommitInfo } from './repo.js';
 
 /** A blob that a commit (or the index) writes at a path, with the blob it replaced there, if any. */
@@ -167,15 +168,16 @@ export async function* changeChunks(repo: string, changes: AsyncIterable<Change>
       if (change.oldOid) continue;
     }
     const { change } = current;
-    const old = change.oldOid ? data : null;
-    const blob = current.data;
+    const old = change.oldOid && data ? asText(data) : null;
+    const raw = current.data;
     current = null;
-    if (!blob) continue;
-    if (blob.length > maxSize) {
-      ctx.skip('too-large', change.path, `${blob.length} bytes > limit ${maxSize}`);
+    if (!raw) continue;
+    if (raw.length > maxSize) {
+      ctx.skip('too-large', change.path, `${raw.length} bytes > limit ${maxSize}`);
       continue;
     }
-    if (blob.subarray(0, 8000).includes(0)) {
+    const blob = asText(raw);
+    if (!blob) {
       ctx.skip('binary', change.path);
       continue;
     }

@@ -6,6 +6,7 @@ import type { Chunk } from '../../core/types.js';
 import type { SourceContext } from '../context.js';
 import { isCiLog, committedLog } from '../logs/chunk.js';
 import { catFileBatch } from './catfile.js';
+import { asText } from '../encoding.js';
 import { archiveChunks, archiveKind, archiveMagic, type ArchiveLimits } from '../archive.js';
 import { gitAtLeast, isShallow } from './repo.js';
 
@@ -84,14 +85,15 @@ async function* readHistory(repo: string, ctx: SourceContext, options: HistoryOp
       yield* archiveChunks(obj.data, path, { repo: repoName, blobId: obj.oid }, ctx, limits);
       continue;
     }
-    if (obj.data.subarray(0, 8000).includes(0)) {
+    const text = asText(obj.data);
+    if (!text) {
       ctx.skip('binary', `${path} @ ${obj.oid.slice(0, 12)}`);
       continue;
     }
     ctx.scannedBlob(obj.data.length);
     options.scanned?.add(obj.oid);
-    const chunk: Chunk = { data: obj.data, provenance: { source: 'git', repo: repoName, path, blobId: obj.oid } };
-    yield isCiLog(path, obj.data, false) ? committedLog(chunk, ctx) : chunk;
+    const chunk: Chunk = { data: text, provenance: { source: 'git', repo: repoName, path, blobId: obj.oid } };
+    yield isCiLog(path, text, false) ? committedLog(chunk, ctx) : chunk;
     // Let the event loop read git's pipe now and then. Buffered objects otherwise resolve as microtasks
     // without ever reaching the poll phase, the pipe stays full, and git waits on every blob the engine
     // matches: reading and matching ran one after the other (2.1x cat-file's time). Not after every blob:
