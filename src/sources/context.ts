@@ -50,7 +50,17 @@ const WARNINGS_PER_REASON = 20;
 
 /** A context that keeps warnings (capped overall and per skip reason; the counts stay whole) and counters. */
 export function collectContext(maxWarnings = 200): CollectedContext {
-  const warned: Record<string, number> = {};
+  const push = (message: string): void => {
+    if (ctx.warnings.length < maxWarnings) ctx.warnings.push(message);
+    else if (ctx.warnings.length === maxWarnings) ctx.warnings.push('(further warnings omitted; see stats.skipped)');
+  };
+  // How many warnings of each kind came; past WARNINGS_PER_REASON, one line says the rest were not listed.
+  const seen: Record<string, number> = {};
+  const capped = (kind: string, message: string, further: string): void => {
+    const n = (seen[kind] = (seen[kind] ?? 0) + 1);
+    if (n <= WARNINGS_PER_REASON) push(message);
+    else if (n === WARNINGS_PER_REASON + 1) push(further);
+  };
   const ctx: CollectedContext = {
     warnings: [],
     skipped: {},
@@ -58,21 +68,14 @@ export function collectContext(maxWarnings = 200): CollectedContext {
     blobs: 0,
     bytes: 0,
     warn(message, kind) {
-      if (kind !== undefined) {
-        const n = (warned[kind] = (warned[kind] ?? 0) + 1);
-        if (n > WARNINGS_PER_REASON + 1) return;
-        if (n === WARNINGS_PER_REASON + 1) message = `(further ${kind} warnings not listed)`;
-      }
-      if (ctx.warnings.length < maxWarnings) ctx.warnings.push(message);
-      else if (ctx.warnings.length === maxWarnings) ctx.warnings.push('(further warnings omitted; see stats.skipped)');
+      if (kind === undefined) push(message);
+      else capped(kind, message, `(further ${kind} warnings not listed)`);
     },
     skip(reason, path, detail) {
       ctx.skipped[reason] = (ctx.skipped[reason] ?? 0) + 1;
       // Allowlisted paths are the user's choice: count them, do not warn.
       if (reason === 'ignored-by-allowlist') return;
-      const n = (warned[`skip:${reason}`] = (warned[`skip:${reason}`] ?? 0) + 1);
-      if (n <= WARNINGS_PER_REASON) ctx.warn(`${path}: skipped (${reason}${detail ? `: ${detail}` : ''})`);
-      else if (n === WARNINGS_PER_REASON + 1) ctx.warn(`(further ${reason} skips not listed; stats.skipped counts them all)`);
+      capped(`skip:${reason}`, `${path}: skipped (${reason}${detail ? `: ${detail}` : ''})`, `(further ${reason} skips not listed; stats.skipped counts them all)`);
     },
     count(reason, n) {
       ctx.skipped[reason] = (ctx.skipped[reason] ?? 0) + n;

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Ignore } from 'ignore';
 import type { Chunk } from '../core/types.js';
 import { ciSystemOf } from '../core/paths.js';
-import { archiveChunks, archiveKind, archiveMagic, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive.js';
+import { archiveChunks, archiveKind, archiveMagic, archiveReadLimit, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './archive.js';
 import { asText, BINARY_PROBE, isUtf16 } from './encoding.js';
 import type { SourceContext } from './context.js';
 import { isCiLog } from './logs/chunk.js';
@@ -41,7 +41,6 @@ export interface GitListing {
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
-
 
 /**
  * Every file under `target` (or `target` itself), honouring `.gitignore` and `.sprawlignore`.
@@ -145,17 +144,17 @@ function readChunk(abs: string, rel: string, ctx: SourceContext, options: FileSo
     // its first bytes.
     const archives = options.archives !== false;
     let archive = archives && archiveKind(path) !== null;
-    // An archive is compressed: it is read up to a quarter of what it may expand to (64 MiB by default), and
-    // each member is held to the file limit. Under the file limit alone, 55 of 141 PyPI wheels of 10-20 MiB
-    // went unread.
     const fileMax = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-    const max = archive ? Math.max(fileMax, (options.archives ? options.archives.maxTotalBytes : DEFAULT_ARCHIVE_LIMITS.maxTotalBytes) / 4) : fileMax;
+    const max = archive ? archiveReadLimit(options.archives || DEFAULT_ARCHIVE_LIMITS, fileMax) : fileMax;
     if (st.size > max) {
       ctx.skip('too-large', path, `${st.size} bytes > limit ${max}`);
       return null;
     }
     // Binary, unless it holds no NUL, is an archive, or is UTF-16 text (read whole, then turned into UTF-8).
-    const probe = (head: Buffer): boolean => !(archive = archives && archiveMagic(head) !== null) && head.includes(0) && !isUtf16(head);
+    const probe = (head: Buffer): boolean => {
+      archive = archives && archiveMagic(head) !== null;
+      return !archive && head.includes(0) && !isUtf16(head);
+    };
     const read = readAll(abs, st.size, archive ? null : probe);
     if (archive) return { data: read!, provenance: { source: 'archive', path, ...(repoName ? { repo: repoName } : {}) } };
     const data = read && asText(read);

@@ -7,7 +7,7 @@ import type { SourceContext } from '../context.js';
 import { isCiLog, committedLog } from '../logs/chunk.js';
 import { catFileBatch } from './catfile.js';
 import { asText } from '../encoding.js';
-import { archiveChunks, archiveKind, archiveMagic, type ArchiveLimits } from '../archive.js';
+import { archiveChunks, archiveKind, archiveMagic, archiveReadLimit, type ArchiveLimits } from '../archive.js';
 import { gitAtLeast, isShallow } from './repo.js';
 
 /** Bytes of blobs handed on between two turns of the event loop (a small blob counts 4 KiB). */
@@ -144,19 +144,19 @@ async function* listBlobs(listing: Listing, repo: string, ctx: SourceContext, op
     const lines = text.split('\n');
     pending = lines.pop()!;
     for (const line of lines) {
-      const b = parseCheckLine(line, ctx, options, options.listed);
+      const b = parseCheckLine(line, ctx, options);
       if (b) yield b;
     }
   }
   if (pending) {
-    const b = parseCheckLine(pending, ctx, options, options.listed);
+    const b = parseCheckLine(pending, ctx, options);
     if (b) yield b;
   }
   const { code, stderr } = await listing.revDone;
   if (code !== 0) ctx.warn(`${repo}: git rev-list failed (${stderr.trim().split('\n')[0] || `exit ${code}`}); history scan is incomplete`);
 }
 
-function parseCheckLine(line: string, ctx: SourceContext, options: HistoryOptions, listed?: { bytes: number }): BlobRef | null {
+function parseCheckLine(line: string, ctx: SourceContext, options: HistoryOptions): BlobRef | null {
   const sp1 = line.indexOf(' ');
   if (sp1 < 0) return null;
   const oid = line.slice(0, sp1);
@@ -170,8 +170,7 @@ function parseCheckLine(line: string, ctx: SourceContext, options: HistoryOption
   const sp3 = line.indexOf(' ', sp2 + 1);
   const size = Number(line.slice(sp2 + 1, sp3 < 0 ? undefined : sp3));
   const path = sp3 < 0 ? '' : line.slice(sp3 + 1);
-  // An archive is read up to a quarter of what it may expand to, as in the work tree (files.ts).
-  const maxSize = options.archives && archiveKind(path) ? Math.max(options.maxFileSize, options.archives.maxTotalBytes / 4) : options.maxFileSize;
+  const maxSize = options.archives && archiveKind(path) ? archiveReadLimit(options.archives, options.maxFileSize) : options.maxFileSize;
   if (size > maxSize) {
     ctx.skip('too-large', `${path || oid} @ ${oid.slice(0, 12)}`, `${size} bytes > limit ${maxSize}`);
     return null;
@@ -180,6 +179,6 @@ function parseCheckLine(line: string, ctx: SourceContext, options: HistoryOption
     ctx.skip('binary', `${path} @ ${oid.slice(0, 12)}`);
     return null;
   }
-  if (listed) listed.bytes += size;
+  if (options.listed) options.listed.bytes += size;
   return { oid, path: path || oid };
 }
